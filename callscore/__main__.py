@@ -1,0 +1,5 @@
+import sys
+
+from callscore.cli import main
+
+sys.exit(main())

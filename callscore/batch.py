@@ -1,0 +1,51 @@
+"""Run one function over many recordings: progress bar, one-line errors, a summary, nothing lost."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".wma", ".au", ".aiff"}
+
+
+@dataclass
+class BatchSummary:
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # path -> cause
+
+    def report(self) -> str:
+        lines = [f"{len(self.done)} done, {len(self.failed)} failed"]
+        lines += [f"  FAILED {path}: {cause}" for path, cause in self.failed.items()]
+        return "\n".join(lines)
+
+
+def expand(inputs: list[str]) -> list[Path]:
+    """Files as given (so a wrong one gets its own error), folders searched for audio files."""
+    paths: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            paths += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+        else:
+            paths.append(path)
+    return paths
+
+
+def run_batch(paths: list[Path], work: Callable[[Path], None], describe: str) -> BatchSummary:
+    from tqdm import tqdm
+
+    summary = BatchSummary()
+    progress = tqdm(paths, desc=describe, unit="call", disable=len(paths) < 2, file=sys.stderr)
+    for path in progress:
+        progress.set_postfix_str(path.name)
+        try:
+            work(path)
+            summary.done.append(str(path))
+        except Exception as error:  # one bad call must never stop the batch
+            from callscore.pipeline.audio import AudioError
+
+            cause = error.cause if isinstance(error, AudioError) else f"{type(error).__name__}: {error}"
+            summary.failed[str(path)] = cause
+            progress.write(f"error: {path}: {cause}", file=sys.stderr)
+    return summary

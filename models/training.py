@@ -1,0 +1,133 @@
+"""`callscore models ...`: train, evaluate, version, activate and roll back the phrase classifier."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+from callscore.models import phrases
+from callscore.models.phrases import ARTIFACTS, ITEMS, TRAINING, Example, TrainingConfig
+
+HELDOUT_SHARE = 5  # one group in five is held out (split by call/scenario group, never by sentence)
+
+
+def is_heldout(group: str) -> bool:
+    return int(hashlib.sha1(group.encode()).hexdigest(), 16) % HELDOUT_SHARE == 0  # nosec B324 (not security)
+
+
+def scorecard_seeds(path: Path) -> list[Example]:
+    """The example phrases a QA lead writes into a scorecard are training seeds too."""
+    from callscore.pipeline import scorecard
+
+    card = scorecard.load(path)
+    return [Example(text, [item.behaviour or item.id], f"scorecard-{card.name}", "scorecard")
+            for item in card.items if item.kind != "dead_air" for text in item.examples]
+
+
+def dataset(review_labels: Path | None, scorecard_path: Path | None) -> tuple[list[Example], list[Example], list[Example]]:
+    """(train, held-out split, paraphrase test set), de-duplicated; test texts never train."""
+    pool = phrases.load_examples(TRAINING / "phrases.jsonl")
+    if scorecard_path:
+        pool += scorecard_seeds(scorecard_path)
+    if review_labels:
+        pool += phrases.load_examples(review_labels, source="review")
+    paraphrases = phrases.deduplicate(phrases.load_examples(TRAINING / "heldout_paraphrases.jsonl"))
+    test_texts = {" ".join(ex.text.lower().split()) for ex in paraphrases}
+    pool = [ex for ex in phrases.deduplicate(pool) if " ".join(ex.text.lower().split()) not in test_texts]
+    train = [ex for ex in pool if not is_heldout(ex.group)]
+    heldout = [ex for ex in pool if is_heldout(ex.group)]
+    return train, heldout, paraphrases
+
+
+def train_and_save(review_labels: Path | None, scorecard_path: Path | None, config: TrainingConfig,
+                   root: Path = ARTIFACTS) -> Path:
+    train, heldout, paraphrases = dataset(review_labels, scorecard_path)
+    model = phrases.train(train, config)
+    metrics = {"heldout": phrases.evaluate(model, heldout), "paraphrases": phrases.evaluate(model, paraphrases),
+               "train_size": len(train), "heldout_size": len(heldout), "paraphrase_size": len(paraphrases)}
+    return phrases.save(model, metrics, phrases.data_hash(train), root)
+
+
+def render_metrics(metrics: dict) -> str:
+    lines = [f"{'item':<22}{'held-out P/R/F1':>20}{'paraphrases P/R/F1':>24}{'brier':>8}"]
+    for item in ITEMS:
+        h, p = metrics["heldout"][item], metrics["paraphrases"][item]
+        lines.append(f"{item:<22}{h['precision']:>8.2f}{h['recall']:>6.2f}{h['f1']:>6.2f}"
+                     f"{p['precision']:>12.2f}{p['recall']:>6.2f}{p['f1']:>6.2f}{p['brier']:>8.3f}")
+    lines.append(f"{'macro F1':<22}{metrics['heldout']['macro_f1']:>20.3f}{metrics['paraphrases']['macro_f1']:>24.3f}")
+    return "\n".join(lines)
+
+
+def history(root: Path) -> list[str]:
+    path = root / "HISTORY"
+    return path.read_text().split() if path.exists() else []
+
+
+def activate(version: str, root: Path = ARTIFACTS) -> None:
+    phrases.activate(version, root)
+    with open(root / "HISTORY", "a") as f:
+        f.write(version + "\n")
+
+
+def rollback(root: Path = ARTIFACTS) -> str:
+    past = history(root)
+    current = phrases.active_version(root)
+    earlier = [v for v in past if v != current]
+    if not earlier:
+        raise ValueError("nothing to roll back to: no earlier active classifier")
+    previous = earlier[-1]
+    phrases.activate(previous, root)
+    (root / "HISTORY").write_text("\n".join(past[: len(past) - past[::-1].index(previous)]) + "\n")
+    return previous
+
+
+def versions(root: Path = ARTIFACTS) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(root.glob("*/meta.json"))]
+
+
+def cli(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if args.models_command == "train":
+        config = TrainingConfig(seed=args.seed)
+        target = train_and_save(args.from_reviews, args.scorecard, config, root)
+        meta = json.loads((target / "meta.json").read_text())
+        print(render_metrics(meta["metrics"]))
+        print(f"saved {meta['version']}" + (" (active)" if args.activate else ""))
+        if args.activate:
+            activate(meta["version"], root)
+    elif args.models_command == "list":
+        active = phrases.active_version(root) if (root / "ACTIVE").exists() else None
+        rows = [{"version": m["version"], "active": m["version"] == active, "created": m["created"],
+                 "paraphrase_macro_f1": m["metrics"]["paraphrases"]["macro_f1"],
+                 "heldout_macro_f1": m["metrics"]["heldout"]["macro_f1"]} for m in versions(root)]
+        print(json.dumps(rows, indent=1) if args.format == "json" else "\n".join(
+            f"{'*' if r['active'] else ' '} {r['version']}  paraphrase F1 {r['paraphrase_macro_f1']:.3f}  "
+            f"held-out F1 {r['heldout_macro_f1']:.3f}" for r in rows))
+    elif args.models_command == "show":
+        print(json.dumps(json.loads((root / args.version / "meta.json").read_text()), indent=1))
+    elif args.models_command == "activate":
+        activate(args.version, root)
+        print(f"active: {args.version}")
+    elif args.models_command == "rollback":
+        print(f"active: {rollback(root)}")
+    return 0
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("models", help="train, list, activate or roll back the phrase classifier")
+    parser.add_argument("--root", default=str(ARTIFACTS), help="artifact folder (default models/artifacts)")
+    sub = parser.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    train = sub.add_parser("train", help="train on the seed phrases (+ review labels), report held-out F1")
+    train.add_argument("--from-reviews", type=Path, help="JSONL of confirmed review labels to add")
+    train.add_argument("--scorecard", type=Path, help="add this scorecard's example phrases as seeds")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--activate", action="store_true", help="make the new version the one `score` uses")
+    listing = sub.add_parser("list", help="versions with their held-out scores; * marks the active one")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    show = sub.add_parser("show", help="a version's metrics, data hash and training config")
+    show.add_argument("version")
+    act = sub.add_parser("activate", help="use this version for scoring")
+    act.add_argument("version")
+    sub.add_parser("rollback", help="go back to the previously active version")
+    parser.set_defaults(run=cli)

@@ -1,0 +1,44 @@
+"""score_call: the unit of work every entry point (CLI, flows, reprocessing) maps over files."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from callscore.checks import run_checks
+from callscore.models import phrases
+from callscore.pipeline import result as results
+from callscore.pipeline.audio import AudioError
+from callscore.pipeline.scorecard import Scorecard
+from callscore.pipeline.transcribe import transcribe_call
+from callscore.settings import Settings
+
+
+def score_call(path: Path | str, settings: Settings, card: Scorecard) -> dict:
+    """Recording -> callscore.result/1 dict. Raises AudioError for unreadable input; a readable call
+    with no speech gets a result with every item not_applicable and the no_speech flag."""
+    classifier = phrases.active()
+    try:
+        record = transcribe_call(path, settings)
+    except AudioError as error:
+        if not error.no_speech or error.audio is None:
+            raise
+        return results.no_speech(error.audio.meta(), error.audio.sha256, card, error.cause, settings.asr_model,
+                                 classifier.version, Path(path).stem)
+    started = time.perf_counter()
+    checks, context = run_checks(record, card, settings.min_silence_s)
+    record.timings["checks_s"] = time.perf_counter() - started
+    record.timings["total_s"] += record.timings["checks_s"]
+    return results.build(record, card, checks, context, classifier.version)
+
+
+def write_json(path: Path, document: dict) -> None:
+    """Write atomically: a killed run leaves the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(document, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, path)

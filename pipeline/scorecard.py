@@ -1,0 +1,149 @@
+"""Scorecards: a YAML file a QA lead writes, validated on load, and the scoring rules over it."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Outcome = Literal["pass", "fail", "not_applicable"]
+
+
+class ScorecardError(ValueError):
+    """A scorecard that does not validate; the message names the file and each bad field."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Window(Strict):
+    """Where in the call the behaviour must happen (either bound suffices)."""
+    first_s: float | None = Field(None, gt=0)
+    first_agent_utterances: int | None = Field(None, ge=1)
+    last_s: float | None = Field(None, gt=0)
+    last_agent_utterances: int | None = Field(None, ge=1)
+
+
+class NotApplicableIf(Strict):
+    shorter_than_s: float | None = Field(None, gt=0)
+    no_customer_speech: bool = False
+
+
+class Item(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    kind: Literal["phrase", "absent_phrase", "dead_air"]
+    behaviour: str | None = None  # phrase classifier item; defaults to the item id
+    weight: float = Field(1.0, ge=0)
+    auto_fail: bool = False
+    threshold: float = Field(0.4, gt=0, lt=1)
+    window: Window | None = None
+    min_silence_s: float | None = Field(None, gt=0)
+    not_applicable_if: NotApplicableIf | None = None
+    examples: list[str] = []
+    description: str = ""
+
+
+class Section(Strict):
+    id: str
+    title: str
+    items: list[Item] = Field(min_length=1)
+
+
+class Scorecard(Strict):
+    name: str
+    version: str
+    language: str = "en"
+    description: str = ""
+    flag_below_confidence: float = Field(0.65, gt=0, lt=1)
+    script: list[str] = []  # item ids in the order the agent should perform them
+    sections: list[Section] = Field(min_length=1)
+    digest: str = ""
+
+    @field_validator("sections")
+    @classmethod
+    def _unique_ids(cls, sections: list[Section]) -> list[Section]:
+        seen = set()
+        for section in sections:
+            for item in section.items:
+                if item.id in seen:
+                    raise ValueError(f"item id {item.id!r} appears twice")
+                seen.add(item.id)
+        return sections
+
+    @model_validator(mode="after")
+    def _script_refers_to_items(self) -> "Scorecard":
+        ids = {item.id for item in self.items}
+        unknown = [step for step in self.script if step not in ids]
+        if unknown:
+            raise ValueError(f"script: steps {unknown} are not item ids")
+        from callscore.models.phrases import ITEMS
+
+        for item in self.items:
+            if item.kind != "dead_air" and (item.behaviour or item.id) not in ITEMS:
+                raise ValueError(f"item {item.id}: behaviour {(item.behaviour or item.id)!r} is not one of {list(ITEMS)}")
+        return self
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    @property
+    def version_tag(self) -> str:
+        return f"{self.name}@{self.version}#{self.digest[:8]}"
+
+
+def load(path: Path | str) -> Scorecard:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw)
+    except (OSError, yaml.YAMLError) as error:
+        raise ScorecardError(f"{path}: cannot read scorecard: {error}") from None
+    if not isinstance(data, dict):
+        raise ScorecardError(f"{path}: a scorecard is a YAML mapping with name, version and sections")
+    try:
+        card = Scorecard(**data)
+    except ValidationError as error:
+        problems = "; ".join(f"{_field_path(e['loc'], data)}: {e['msg']}" for e in error.errors())
+        raise ScorecardError(f"{path}: {problems}") from None
+    card.digest = hashlib.sha256(raw).hexdigest()
+    return card
+
+
+def _field_path(loc: tuple, data: dict) -> str:
+    """('sections', 0, 'items', 2, 'weight') -> 'sections[0].items[2](greeting).weight'."""
+    parts, node = [], data
+    for key in loc:
+        if isinstance(key, int):
+            parts[-1] += f"[{key}]"
+            node = node[key] if isinstance(node, list) and key < len(node) else {}
+            if isinstance(node, dict) and "id" in node:
+                parts[-1] += f"({node['id']})"
+        else:
+            parts.append(str(key))
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+    return ".".join(parts) or "scorecard"
+
+
+def score(card: Scorecard, outcomes: dict[str, Outcome]) -> dict:
+    """Points of passed items over the points of applicable items; an auto-fail item that failed
+    sets the score to 0 (raw_percent keeps what it would have been)."""
+    points = max_points = 0.0
+    auto_failed = []
+    for item in card.items:
+        outcome = outcomes.get(item.id, "not_applicable")
+        if outcome == "not_applicable":
+            continue
+        max_points += item.weight
+        if outcome == "pass":
+            points += item.weight
+        elif item.auto_fail:
+            auto_failed.append(item.id)
+    raw = round(100 * points / max_points, 1) if max_points else None
+    return {"points": points, "max_points": max_points, "raw_percent": raw,
+            "percent": 0.0 if auto_failed else raw, "auto_failed": bool(auto_failed),
+            "auto_failed_items": auto_failed}

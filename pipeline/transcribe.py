@@ -1,0 +1,110 @@
+"""Call audio -> CallRecord: decode, voice activity, ASR, diarization, roles. Each stage is timed."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from callscore.diarization import mono as mono_diarization
+from callscore.diarization import roles as role_detection
+from callscore.diarization.assign import assign_words, turns_from_masks
+from callscore.models import phrases, registry
+from callscore.pipeline.activity import channel_activity, mask_intervals
+from callscore.pipeline.audio import Audio, AudioError, decode
+from callscore.pipeline.record import CallRecord
+from callscore.pipeline.utterances import split_turns
+from callscore.settings import Settings, parse_channel_map
+from callscore.transcription import transcribe_channel
+
+
+class Stopwatch:
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._last = self._start = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self._last
+        self._last = now
+
+    def total(self) -> None:
+        self.timings["total_s"] = time.perf_counter() - self._start
+
+
+def transcribe_call(path: Path | str, settings: Settings) -> CallRecord:
+    watch = Stopwatch()
+    audio = decode(path, mono=settings.mono)
+    watch.lap("decode_s")
+    record = (_stereo if audio.channels == 2 else _mono)(audio, settings, watch)
+    watch.total()
+    record.timings = watch.timings
+    return record
+
+
+def _stereo(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
+    masks = channel_activity(audio.samples, settings.crosstalk_db)
+    watch.lap("activity_s")
+    _require_speech(audio, masks)
+    model = registry.load_whisper(settings)
+    words, language = [], settings.language
+    for channel, mask in enumerate(masks):
+        result = transcribe_channel(model, audio.samples[channel], mask, settings.language, settings.beam_size,
+                                    f"ch{channel}")
+        words += result.words
+        language = language or result.language
+    watch.lap("transcribe_s")
+    labelled = {f"ch{c}": m for c, m in enumerate(masks)}
+    turns = assign_words(turns_from_masks(labelled), words, same_label=True)
+    watch.lap("diarize_s")
+    channel_map = parse_channel_map(settings.channels)
+    utterances = split_turns(turns)
+    phrases.score_utterances(utterances, phrases.active())
+    if channel_map is None:
+        roles = role_detection.from_speech(utterances, list(labelled), default_agent="ch0")
+    else:
+        roles = role_detection.from_channel_map(channel_map)
+    watch.lap("roles_s")
+    return _assemble(audio, settings, turns, utterances, roles, labelled, language)
+
+
+def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
+    samples = audio.samples[0]
+    speech = channel_activity(audio.samples[:1], settings.crosstalk_db)[0]
+    watch.lap("activity_s")
+    _require_speech(audio, [speech])
+    result = transcribe_channel(registry.load_whisper(settings), samples, speech, settings.language,
+                                settings.beam_size, "mono")
+    watch.lap("transcribe_s")
+    low, high = settings.speaker_bounds()
+    speakers = mono_diarization.diarize(samples, low, high)
+    turns = assign_words(turns_from_masks(speakers), result.words, same_label=False)
+    watch.lap("diarize_s")
+    utterances = split_turns(turns)
+    phrases.score_utterances(utterances, phrases.active())
+    roles = role_detection.from_speech(utterances, list(speakers), default_agent=None)
+    watch.lap("roles_s")
+    return _assemble(audio, settings, turns, utterances, roles, speakers | {"speech": speech},
+                     settings.language or result.language)
+
+
+def _require_speech(audio: Audio, masks: list[np.ndarray]) -> None:
+    if not any(m.any() for m in masks):
+        raise AudioError(audio.path, "no speech found (silence, tones or music only)", no_speech=True, audio=audio)
+
+
+def _assemble(audio, settings, turns, utterances, roles, masks, language) -> CallRecord:
+    for turn in turns:
+        turn.speaker = roles.mapping.get(turn.label, "unknown")
+    for utterance in utterances:
+        utterance.speaker = roles.mapping.get(utterance.label, "unknown")
+    by_role: dict[str, np.ndarray] = {}
+    for label, mask in masks.items():
+        role = roles.mapping.get(label, label)
+        by_role[role] = by_role[role] | mask if role in by_role else mask
+    activity = {role: mask_intervals(mask) for role, mask in by_role.items()}
+    if not any(turn.words for turn in turns):
+        raise AudioError(audio.path, "no words recognised (no intelligible speech)", no_speech=True, audio=audio)
+    return CallRecord(call_id=Path(audio.path).stem, audio=audio.meta(), sha256=audio.sha256,
+                      language=language or "en", turns=turns, activity=activity, roles=roles,
+                      asr_model=settings.asr_model, utterances=utterances)

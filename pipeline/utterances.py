@@ -1,0 +1,27 @@
+"""Split turns into sentence-sized utterances at sentence punctuation and long pauses."""
+from __future__ import annotations
+
+from callscore.pipeline.record import Turn, Utterance, Word
+
+PAUSE_S = 1.0
+MAX_WORDS = 40
+
+
+def split_turn(turn: Turn) -> list[Utterance]:
+    pieces: list[list[Word]] = [[]]
+    for word in turn.words:
+        current = pieces[-1]
+        if current and (word.start - current[-1].end > PAUSE_S or len(current) >= MAX_WORDS):
+            pieces.append(current := [])
+        current.append(word)
+        if word.text.endswith((".", "?", "!")):
+            pieces.append([])
+    sentences = [ws for ws in pieces if ws]
+    # A behaviour is often spread over two short sentences, so adjacent pairs are judged as well.
+    pairs = [(a + b, True) for a, b in zip(sentences, sentences[1:]) if a[-1].end + PAUSE_S >= b[0].start]
+    return [Utterance(turn.speaker, ws[0].start, ws[-1].end, " ".join(w.text for w in ws), turn.label,
+                      combined=combined) for ws, combined in [(s, False) for s in sentences] + pairs]
+
+
+def split_turns(turns: list[Turn]) -> list[Utterance]:
+    return [u for turn in turns for u in split_turn(turn)]

@@ -1,0 +1,134 @@
+"""Each check pinned on hand-built call records (pure logic, no models)."""
+from pathlib import Path
+
+import pytest
+
+from callscore.checks import run_checks, script_order, talk_metrics
+from callscore.pipeline import scorecard
+from callscore.pipeline.record import CallRecord, Interval, Roles, Turn, Utterance, Word
+
+DEFAULT = Path(__file__).resolve().parent.parent / "scorecards" / "default.yaml"
+
+
+def utter(speaker, start, end, text, **scores):
+    return Utterance(speaker, start, end, text, speaker, scores)
+
+
+def make_record(utterances, duration=120.0, extra_activity=()):
+    turns = [Turn(u.speaker, u.start, u.end, [Word(u.start, u.end, u.text, 1.0, u.speaker)], u.speaker)
+             for u in utterances]
+    activity = {"agent": [], "customer": []}
+    for u in utterances:
+        activity[u.speaker].append(Interval(u.start, u.end))
+    for role, start, end in extra_activity:
+        activity[role].append(Interval(start, end))
+    return CallRecord("hand", {"path": "hand.wav", "duration_s": duration, "sample_rate": 8000, "channels": 2},
+                      "0" * 64, "en", turns, activity, Roles({"agent": "agent", "customer": "customer"}, 1.0, "test"),
+                      "tiny.en", utterances)
+
+
+GOOD_CALL = [
+    utter("agent", 1, 4, "Thanks for calling Acme, Sam here.", greeting=0.97),
+    utter("agent", 4.5, 7, "This call is recorded.", recording_disclosure=0.95),
+    utter("customer", 8, 10, "My bill is wrong."),
+    utter("agent", 11, 13, "Can I have your date of birth?", verify_identity=0.9),
+    utter("customer", 14, 16, "Fourth of May."),
+    utter("agent", 17, 20, "Let me put you on hold.", hold_start=0.93),
+    utter("agent", 40, 42, "Thanks for holding.", hold_end=0.92),
+    utter("agent", 42.5, 46, "I'll sort this out myself.", ownership=0.88),
+    utter("customer", 47, 48, "Great."),
+    utter("agent", 55, 58, "So to recap, refund issued.", recap=0.91),
+    utter("agent", 58.5, 60, "Anything else?", anything_else=0.96),
+    utter("customer", 61, 62, "No thanks."),
+    utter("agent", 62.5, 64, "Have a good day, bye.", closing=0.94),
+]
+
+
+@pytest.fixture(scope="module")
+def card():
+    return scorecard.load(DEFAULT)
+
+
+def test_default_scorecard_has_the_agreed_items(card):
+    assert [i.id for i in card.items] == ["greeting", "recording_disclosure", "verify_identity", "ownership",
+                                           "deflection", "recap", "anything_else", "closing", "dead_air"]
+
+
+def test_good_call_passes_every_item_and_hold_is_not_dead_air(card):
+    record = make_record(GOOD_CALL, duration=65)
+    results, context = run_checks(record, card, 5.0)
+    assert {k: r.outcome for k, r in results.items() if r.outcome != "pass"} == {"dead_air": "fail"}
+    assert [(h.start, h.end) for h in context.holds] == [(20, 40)]
+    # the unannounced 7 s gap between "Great." (48) and the recap (55) is dead air; the hold is not
+    assert [(g.start, g.end) for g in context.dead_air] == [(48, 55)]
+    assert results["greeting"].evidence[0]["text"].startswith("Thanks for calling")
+    assert script_order(card, results)["order_violations"] == []
+
+
+def test_missing_and_late_behaviours_fail_with_order_violations(card):
+    calls = [u for u in GOOD_CALL if "recap" not in u.scores]
+    late_greeting = [utter("agent", 0.5, 1.5, "Right.")] + calls[1:] + [
+        utter("agent", 70, 72, "Hello and welcome to Acme.", greeting=0.95)]
+    record = make_record(late_greeting, duration=80)
+    results, _ = run_checks(record, card, 5.0)
+    assert results["recap"].outcome == "fail"
+    # the greeting at 70 s is outside the greeting window (first 30 s / first 3 agent utterances)
+    assert results["greeting"].outcome == "fail"
+    moved = [u for u in GOOD_CALL]
+    moved[1] = utter("agent", 59.8, 60.2, "By the way, calls are recorded.", recording_disclosure=0.9)
+    results, _ = run_checks(make_record(sorted(moved, key=lambda u: u.start), duration=65), card, 5.0)
+    # the disclosure came after identity check, recap and "anything else": each pair is reported once
+    assert script_order(card, results)["order_violations"] == [
+        ["verify_identity", "recording_disclosure"], ["recap", "recording_disclosure"],
+        ["anything_else", "recording_disclosure"]]
+
+
+def test_deflection_fails_with_evidence_and_confidence(card):
+    call = GOOD_CALL + [utter("agent", 50, 52, "That's not my department.", deflection=0.9)]
+    results, _ = run_checks(make_record(sorted(call, key=lambda u: u.start), duration=65), card, 5.0)
+    assert results["deflection"].outcome == "fail"
+    assert results["deflection"].confidence == pytest.approx(0.9)
+    assert results["deflection"].evidence[0]["text"] == "That's not my department."
+
+
+def test_short_silent_call_is_not_applicable_not_a_crash(card):
+    record = make_record([], duration=3)
+    results, _ = run_checks(record, card, 5.0)
+    phrase_items = [i.id for i in card.items if i.kind != "dead_air"]
+    assert all(results[i].outcome == "not_applicable" for i in phrase_items)
+
+
+def test_score_applies_weights_and_auto_fail(card):
+    outcomes = {i.id: "pass" for i in card.items}
+    assert scorecard.score(card, outcomes)["percent"] == 100.0
+    outcomes["closing"] = "fail"
+    assert scorecard.score(card, outcomes)["percent"] == pytest.approx(95.0)
+    outcomes["recording_disclosure"] = "fail"  # auto-fail item
+    score = scorecard.score(card, outcomes)
+    assert score["auto_failed"] and score["percent"] == 0.0 and score["raw_percent"] == pytest.approx(80.0)
+    outcomes["verify_identity"] = "not_applicable"
+    assert scorecard.score(card, outcomes)["max_points"] == 85
+
+
+def test_talk_metrics():
+    record = make_record(GOOD_CALL, duration=65, extra_activity=[("customer", 62.0, 63.0)])
+    talk = talk_metrics(record)
+    assert talk["agent_talk_s"] == pytest.approx(sum(u.end - u.start for u in GOOD_CALL if u.speaker == "agent"))
+    assert talk["overtalk_count"] == 1 and talk["overtalk_s"] == pytest.approx(0.5)
+    assert talk["longest_monologue_speaker"] == "agent"
+    assert 0 < talk["silence_share"] < 1
+
+
+def test_bad_scorecard_names_the_field(tmp_path):
+    text = DEFAULT.read_text().replace("weight: 15\n        auto_fail: true\n        window: {first_s: 90",
+                                       "weight: lots\n        auto_fail: true\n        window: {first_s: 90")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(scorecard.ScorecardError, match=r"sections\[0\]\.items\[1\]\(recording_disclosure\)\.weight"):
+        scorecard.load(bad)
+    bad.write_text(DEFAULT.read_text().replace("kind: absent_phrase", "kind: vibes"))
+    with pytest.raises(scorecard.ScorecardError, match=r"items\[1\]\(deflection\)\.kind"):
+        scorecard.load(bad)
+    bad.write_text(DEFAULT.read_text().replace("script: [greeting,", "script: [greting,"))
+    with pytest.raises(scorecard.ScorecardError, match="script"):
+        scorecard.load(bad)
