@@ -20,4 +20,4 @@ python3.11 -m venv "$VENV"
 # needs its pure-Python parts, which work once those libs are gone.
 rm -f "$VENV"/lib/python3.11/site-packages/torchaudio/lib/*.so
 
-"$VENV/bin/callscore" score examples/call_stereo.wav --out out/example
+"$VENV/bin/callscore" score examples/call.ogg --out out/example

@@ -135,9 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=cmd_evaluate)
 
+    from callscore.flows import cli as flow_cli
     from callscore.models import training
 
     training.add_parser(commands)
+    flow_cli.add_parsers(commands)
     return parser
 
 

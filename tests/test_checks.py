@@ -124,7 +124,7 @@ def test_bad_scorecard_names_the_field(tmp_path):
                                        "weight: lots\n        auto_fail: true\n        window: {first_s: 90")
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
-    with pytest.raises(scorecard.ScorecardError, match=r"sections\[0\]\.items\[1\]\(recording_disclosure\)\.weight"):
+    with pytest.raises(scorecard.ScorecardError, match=r"sections\[0\]\(opening\)\.items\[1\]\(recording_disclosure\)\.weight"):
         scorecard.load(bad)
     bad.write_text(DEFAULT.read_text().replace("kind: absent_phrase", "kind: vibes"))
     with pytest.raises(scorecard.ScorecardError, match=r"items\[1\]\(deflection\)\.kind"):
