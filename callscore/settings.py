@@ -18,6 +18,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_home() -> Path:
+    """Where the results store and Prefect's state live (CALLSCORE_HOME)."""
+    return Path(os.environ.get("CALLSCORE_HOME") or Path.home() / ".local" / "share" / "callscore")
+
+
 def _default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "callscore"
 
@@ -26,6 +31,10 @@ class Settings(BaseModel):
     asr_model: str = Field("tiny.en", description="tiny.en, base, or a local CTranslate2 directory")
     language: str | None = Field("en", description="language code, or None to detect")
     beam_size: int = Field(5, ge=1, le=10)
+    asr_prompt: str | None = Field(
+        "Customer service call. Thank you for calling, this call may be recorded. Can you confirm your date "
+        "of birth and postcode? To recap, so to sum up. Is there anything else I can help with? Have a good day.",
+        description="vocabulary hint for the speech model (contact-centre phrases); empty to disable")
     cpu_threads: int = Field(2, ge=1)
     channels: str = Field("auto", description="'auto', or a map like 'agent=0,customer=1'")
     mono: bool = False
@@ -36,7 +45,8 @@ class Settings(BaseModel):
     min_silence_s: float = Field(5.0, gt=0)
     scorecard: Path = REPO_ROOT / "scorecards" / "default.yaml"
     cache_dir: Path = Field(default_factory=_default_cache)
-    db_url: str | None = None
+    db_url: str | None = Field(None, description="results store URL; default SQLite at <home>/callscore.db")
+    home: Path = Field(default_factory=default_home)
 
     @field_validator("channels")
     @classmethod

