@@ -44,7 +44,7 @@ def report(name: str, path: Path, show: bool) -> bool:
         row["target"] = target
         row["met"] = "yes" if row["recall"] >= target else "NO"
         ok &= row["type"] == "ALL" or row["recall"] >= target
-    print(f"\n== {name}: {path.relative_to(ROOT)}")
+    print(f"\n== {name}: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(table(result["rows"], ["type", "entities", "caught", "recall", "target", "met", "type_ok"]))
     print(f"look-alike lines: {result['lookalikes']}, with any word masked: {result['lookalike_false_rate']:.3%}  "
           f"| non-entity words masked: {result['word_false_rate']:.3%}  (target <= {FALSE_MAX:.0%})")

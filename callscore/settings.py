@@ -43,7 +43,11 @@ class Settings(BaseModel):
     max_speakers: int = Field(2, ge=1)
     crosstalk_db: float = Field(15.0, gt=0, description="a channel this far below the other is leakage")
     min_silence_s: float = Field(5.0, gt=0)
+    redact: bool = Field(True, description="mask card numbers and personal data before anything is stored")
+    redact_mask: Literal["type", "hash"] = "type"
     scorecard: Path = REPO_ROOT / "scorecards" / "default.yaml"
+    classifier_dir: Path = Field(REPO_ROOT / "models" / "artifacts",
+                                 description="phrase classifier versions; its ACTIVE file names the one used")
     cache_dir: Path = Field(default_factory=_default_cache)
     db_url: str | None = Field(None, description="results store URL; default SQLite at <home>/callscore.db")
     home: Path = Field(default_factory=default_home)

@@ -111,6 +111,13 @@ def cli(args: argparse.Namespace) -> int:
         print(f"active: {args.version}")
     elif args.models_command == "rollback":
         print(f"active: {rollback(root)}")
+    elif args.models_command == "compare":
+        report = compare(phrases.load(root / args.candidate), phrases.load(root / args.baseline), args.margin)
+        print(json.dumps(report, indent=1) if args.format == "json" else render_comparison(report))
+    elif args.models_command == "retrain":
+        report = retrain(args.from_reviews, args.scorecard, TrainingConfig(seed=args.seed), args.margin, root)
+        print(render_comparison(report) if report["baseline"] else f"activated first model {report['candidate']}")
+        return 0 if report["activated"] else 3
     return 0
 
 
@@ -130,4 +137,56 @@ def add_parser(commands) -> None:
     act = sub.add_parser("activate", help="use this version for scoring")
     act.add_argument("version")
     sub.add_parser("rollback", help="go back to the previously active version")
+    comparison = sub.add_parser("compare", help="per-item F1 of two versions on the same held-out data")
+    comparison.add_argument("candidate")
+    comparison.add_argument("baseline")
+    comparison.add_argument("--margin", type=float, default=0.02)
+    comparison.add_argument("--format", choices=("table", "json"), default="table")
+    again = sub.add_parser("retrain", help="train, compare with the active version, activate only if no "
+                           "item gets worse by more than --margin (exit 3 when refused)")
+    again.add_argument("--from-reviews", type=Path, help="JSONL of confirmed review labels to add")
+    again.add_argument("--scorecard", type=Path, help="add this scorecard's example phrases as seeds")
+    again.add_argument("--seed", type=int, default=0)
+    again.add_argument("--margin", type=float, default=0.02, help="largest F1 drop allowed on any item")
     parser.set_defaults(run=cli)
+
+
+def compare(candidate: phrases.PhraseClassifier, baseline: phrases.PhraseClassifier, margin: float) -> dict:
+    """Both models on the same gold data (the seed held-out split + the paraphrase set, never review
+    labels, which may be what is wrong); the candidate may replace the baseline only if no item's
+    F1 drops by more than margin."""
+    _, heldout, paraphrases = dataset(None, None)
+    data = heldout + paraphrases
+    new, old = phrases.evaluate(candidate, data), phrases.evaluate(baseline, data)
+    rows = [{"item": item, "baseline_f1": old[item]["f1"], "candidate_f1": new[item]["f1"],
+             "delta": round(new[item]["f1"] - old[item]["f1"], 3)} for item in ITEMS]
+    worse = [r["item"] for r in rows if r["delta"] < -margin]
+    return {"candidate": candidate.version, "baseline": baseline.version, "margin": margin, "items": rows,
+            "macro_f1": {"baseline": old["macro_f1"], "candidate": new["macro_f1"]},
+            "worse_items": worse, "acceptable": not worse, "examples": len(data)}
+
+
+def retrain(review_labels: Path | None, scorecard_path: Path | None, config: TrainingConfig, margin: float,
+            root: Path = ARTIFACTS) -> dict:
+    """Train a candidate, compare it with the active model on the same data, activate only if it is
+    not worse on any item beyond margin. Returns the comparison with `activated`."""
+    candidate = phrases.load(train_and_save(review_labels, scorecard_path, config, root))
+    if not (root / "ACTIVE").exists():
+        activate(candidate.version, root)
+        return {"candidate": candidate.version, "baseline": None, "activated": True, "items": [],
+                "worse_items": [], "acceptable": True}
+    report = compare(candidate, phrases.load(root / phrases.active_version(root)), margin)
+    if report["acceptable"]:
+        activate(candidate.version, root)
+    report["activated"] = report["acceptable"]
+    return report
+
+
+def render_comparison(report: dict) -> str:
+    lines = [f"{'item':<22}{'baseline F1':>12}{'candidate F1':>14}{'delta':>8}"]
+    lines += [f"{r['item']:<22}{r['baseline_f1']:>12.3f}{r['candidate_f1']:>14.3f}{r['delta']:>+8.3f}"
+              for r in report["items"]]
+    verdict = "activated" if report.get("activated") else (
+        "acceptable" if report["acceptable"] else f"refused: worse on {', '.join(report['worse_items'])}")
+    lines.append(f"{report['candidate']} vs {report['baseline']}: {verdict} (margin {report.get('margin')})")
+    return "\n".join(lines)

@@ -83,6 +83,7 @@ class CallRecord:
     roles: Roles
     asr_model: str
     utterances: list["Utterance"] = field(default_factory=list)
+    redactions: list[dict] = field(default_factory=list)  # type and interval of each masked value
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -98,6 +99,7 @@ class CallRecord:
             "sha256": self.sha256, "language": self.language, "asr_model": self.asr_model,
             "roles": self.roles.to_json(),
             "segments": [t.to_json() for t in self.turns],
+            "redactions": self.redactions,
             "utterances": [u.evidence() | {"label": u.label, "combined": u.combined,
                                             "scores": {k: round(v, 3) for k, v in u.scores.items()}}
                            for u in self.utterances],
@@ -114,6 +116,7 @@ class CallRecord:
             activity={r: [Interval(**i) for i in spans] for r, spans in data.get("activity", {}).items()},
             roles=Roles(roles["mapping"], roles["confidence"], roles["method"], roles.get("reasons", [])),
             asr_model=data.get("asr_model", ""), timings=data.get("timings", {}),
+            redactions=data.get("redactions", []),
             utterances=[Utterance(u["speaker"], u["start"], u["end"], u["text"], u.get("label", ""),
                                   u.get("scores", {}), u.get("combined", False)) for u in data.get("utterances", [])],
         )

@@ -218,8 +218,11 @@ def _number_at(toks: list[_Tok], i: int) -> tuple[str, int, bool] | None:
     nxt = toks[i + 1].text if i + 1 < len(toks) else ""
     if t.isdigit():
         return t, 1, False
-    if t in ("double", "triple") and _digit_of(nxt) is not None:
-        return _digit_of(nxt) * (2 if t == "double" else 3), 2, True
+    if t in ("double", "triple"):
+        skip = 2 if nxt in FILLERS and i + 2 < len(toks) else 1  # "double, erm, three"
+        d = _digit_of(toks[i + skip].text) if i + skip < len(toks) else None
+        if d is not None:
+            return d * (2 if t == "double" else 3), skip + 1, True
     if t in UNITS:
         if t not in ("oh", "o", "nil") and nxt in ("hundred", "thousand"):
             return _big_number(toks, i)
@@ -517,7 +520,6 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
     def span_words(t0: int, t1: int) -> set[int]:
         return {toks[k].w for k in range(t0, t1 + 1)}
 
-    NEG = ("neg", "price", "time")
     taken: set[int] = set()  # runs consumed by a card chain
 
     # -- card numbers: single runs and chains of runs across short gaps / turns
@@ -525,9 +527,8 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         if a in taken or run.n < 2:
             continue
         c = ctx.near(run.w0, run.w1, back=30, ahead=6)
-        card_ctx = _wins(c, "card", ("neg", "phone", "account", "sortcode", "ssn", "ni", "price", "time",
-                                     "security", "expiry", "dob"), within=30) or (
-            "card" in c and _wins(c, "card", ("neg", "phone", "account", "sortcode", "ssn", "ni", "price", "time")))
+        # prices and times do not explain a 12+ digit number; an order/reference or a phone does
+        card_ctx = _wins(c, "card", ("neg", "phone", "account", "sortcode", "ssn", "ni"), within=30)
         chain, total = [a], run.n
         for b in range(a + 1, len(runs)):
             prev, nxt = runs[chain[-1]], runs[b]
@@ -544,8 +545,8 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             chain.append(b)
             total += nxt.n
         digits = "".join(runs[k].digits for k in chain)
-        found = None
-        for k in range(len(chain), 0, -1):  # longest whole-run prefix that is a card
+        found = chain if card_ctx and len(digits) >= 12 else None  # in card context: the whole chain
+        for k in range(len(chain), 0, -1) if found is None else ():  # else the longest prefix that is a card
             d = "".join(runs[x].digits for x in chain[:k])
             if 13 <= len(d) <= 19 and luhn_ok(d) and d[0] in "23456":
                 found = chain[:k]
@@ -561,8 +562,13 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                     break
         if found:
             taken.update(found)
-            add("card_number", {w for x in found for w in runs[x].words} |
-                {toks[k].w for x in found for k in range(runs[x].t0, runs[x].t1 + 1)})
+            ws = {w for x in found for w in runs[x].words}
+            ws |= {toks[k].w for x in found for k in range(runs[x].t0, runs[x].t1 + 1)}
+            for x, y in zip(found, found[1:]):  # "four five three two, sorry, oh one..."
+                gap = range(runs[x].w1 + 1, runs[y].w0)
+                if len(gap) <= 2 and all(norm[w] in FILLERS | {"sorry", "uh-huh"} for w in gap):
+                    ws.update(gap)
+            add("card_number", ws)
 
     # -- dates: of birth (in DOB context) and spoken expiry dates (month name + year)
     date_ends: dict[int, int] = {}
@@ -606,6 +612,7 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         c = ctx.near(run.w0, run.w1, back=20, ahead=4)
         groups = [g for g in run.groups if g]
         slashed = "/" in run.seps or "." in run.seps
+        NEG = ("neg", "price", "time") if n <= 5 else ("neg",)  # a time or price is never 6+ digits
         # security code
         if n in (3, 4) and _wins(c, "security", NEG + ("expiry", "dob", "phone", "account", "sortcode"), within=15):
             add("security_code", ws)
@@ -642,11 +649,11 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         plus = run.t0 > 0 and toks[run.t0 - 1].text in ("+", "plus")
         if plus:
             ws.add(toks[run.t0 - 1].w)
-        if 7 <= n <= 13 and _wins(c, "phone", ("neg", "price", "time", "card", "account", "sortcode", "dob",
+        if 7 <= n <= 13 and _wins(c, "phone", NEG + ("card", "account", "sortcode", "dob",
                                                 "ssn", "expiry"), within=20):
             add("phone_number", ws)
             continue
-        if not _wins(c, ("neg", "price", "time"), ("phone",), within=20):
+        if not _wins(c, NEG, ("phone",), within=20):
             if (gb and n in (10, 11) and d[0] == "0") or (plus and 10 <= n <= 13) or \
                     (us and n == 10 and groups == [3, 3, 4] and not run.spoken and d[0] in "23456789") or \
                     (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4]):
@@ -729,12 +736,15 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         if i > 0 and _number_at(toks, i - 1) is not None and \
                 not (i > 1 and toks[i - 2].text in ("flat", "apartment", "apt", "unit", "suite")):
             continue
-        j = i + got[1]
+        j, house = i + got[1], got[0]
+        while j < len(toks) and (more := _number_at(toks, j)) is not None and len(house + more[0]) <= 4:
+            house, j = house + more[0], j + more[1]  # "two nine three park view"
         if j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha() and toks[j].w == toks[i].w:
             j += 1  # 221b
         names = 0  # 1-3 name words ("park" may be a name too: "10 park view"), then the suffix
         while j + names < len(toks) and names < 3 and toks[j + names].text.isalpha() and \
-                toks[j + names].text not in NOT_NAME and toks[j + names].text not in TENS:
+                toks[j + names].text not in NOT_NAME and toks[j + names].text not in TENS and \
+                toks[j + names].text not in UNITS and toks[j + names].text not in TEENS:
             names += 1
             if j + names < len(toks) and toks[j + names].text in STREET_SUFFIXES:
                 break

@@ -39,6 +39,7 @@ def build(record: CallRecord, card: Scorecard, checks: dict[str, CheckResult], c
         "sha256": record.sha256, "language": record.language,
         "roles": record.roles.to_json(),
         "segments": [t.to_json() for t in record.turns],
+        "redactions": record.redactions,
         "checks": {item_id: result.to_json() for item_id, result in checks.items()},
         "script": script,
         "dead_air": [g.to_json() for g in context.dead_air],

@@ -19,7 +19,7 @@ from callscore.settings import Settings
 def score_call(path: Path | str, settings: Settings, card: Scorecard) -> dict:
     """Recording -> callscore.result/1 dict. Raises AudioError for unreadable input; a readable call
     with no speech gets a result with every item not_applicable and the no_speech flag."""
-    classifier = phrases.active()
+    classifier = phrases.active(settings.classifier_dir)
     try:
         record = transcribe_call(path, settings)
     except AudioError as error:

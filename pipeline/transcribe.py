@@ -12,7 +12,8 @@ from callscore.diarization.assign import assign_words, turns_from_masks
 from callscore.models import phrases, registry
 from callscore.pipeline.activity import channel_activity, mask_intervals
 from callscore.pipeline.audio import Audio, AudioError, decode
-from callscore.pipeline.record import CallRecord
+from callscore.pipeline.record import CallRecord, Turn
+from callscore.pipeline.redact import RedactionConfig, redact_words
 from callscore.pipeline.utterances import split_turns
 from callscore.settings import Settings, parse_channel_map
 from callscore.transcription import transcribe_channel
@@ -57,15 +58,16 @@ def _stereo(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     labelled = {f"ch{c}": m for c, m in enumerate(masks)}
     turns = assign_words(turns_from_masks(labelled), words, same_label=True)
     watch.lap("diarize_s")
+    redactions = redact_turns(turns, settings)
     channel_map = parse_channel_map(settings.channels)
     utterances = split_turns(turns)
-    phrases.score_utterances(utterances, phrases.active())
+    phrases.score_utterances(utterances, phrases.active(settings.classifier_dir))
     if channel_map is None:
         roles = role_detection.from_speech(utterances, list(labelled), default_agent="ch0")
     else:
         roles = role_detection.from_channel_map(channel_map)
     watch.lap("roles_s")
-    return _assemble(audio, settings, turns, utterances, roles, labelled, language)
+    return _assemble(audio, settings, turns, utterances, roles, labelled, language, redactions)
 
 
 def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
@@ -80,12 +82,13 @@ def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     speakers = mono_diarization.diarize(samples, low, high)
     turns = assign_words(turns_from_masks(speakers), result.words, same_label=False)
     watch.lap("diarize_s")
+    redactions = redact_turns(turns, settings)
     utterances = split_turns(turns)
-    phrases.score_utterances(utterances, phrases.active())
+    phrases.score_utterances(utterances, phrases.active(settings.classifier_dir))
     roles = role_detection.from_speech(utterances, list(speakers), default_agent=None)
     watch.lap("roles_s")
     return _assemble(audio, settings, turns, utterances, roles, speakers | {"speech": speech},
-                     settings.language or result.language)
+                     settings.language or result.language, redactions)
 
 
 def _require_speech(audio: Audio, masks: list[np.ndarray]) -> None:
@@ -93,7 +96,19 @@ def _require_speech(audio: Audio, masks: list[np.ndarray]) -> None:
         raise AudioError(audio.path, "no speech found (silence, tones or music only)", no_speech=True, audio=audio)
 
 
-def _assemble(audio, settings, turns, utterances, roles, masks, language) -> CallRecord:
+def redact_turns(turns: list[Turn], settings: Settings) -> list[dict]:
+    """Mask personal data in place, over the whole call as one word stream (a card number read out
+    across two turns is still one number), before anything is classified, stored or shown."""
+    if not settings.redact:
+        return []
+    words = sorted((w for t in turns for w in t.words), key=lambda w: w.start)
+    masked, found = redact_words([(w.start, w.end, w.text) for w in words], RedactionConfig(mask_style=settings.redact_mask))
+    for word, text in zip(words, masked):
+        word.text = text
+    return [{"type": r.type, "start": round(r.start, 3), "end": round(r.end, 3)} for r in found]
+
+
+def _assemble(audio, settings, turns, utterances, roles, masks, language, redactions) -> CallRecord:
     for turn in turns:
         turn.speaker = roles.mapping.get(turn.label, "unknown")
     for utterance in utterances:
@@ -107,4 +122,4 @@ def _assemble(audio, settings, turns, utterances, roles, masks, language) -> Cal
         raise AudioError(audio.path, "no words recognised (no intelligible speech)", no_speech=True, audio=audio)
     return CallRecord(call_id=Path(audio.path).stem, audio=audio.meta(), sha256=audio.sha256,
                       language=language or "en", turns=turns, activity=activity, roles=roles,
-                      asr_model=settings.asr_model, utterances=utterances)
+                      asr_model=settings.asr_model, utterances=utterances, redactions=redactions)

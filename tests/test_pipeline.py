@@ -98,6 +98,10 @@ def test_scoring_the_stereo_call(settings):
     assert result["score"]["percent"] == pytest.approx(90.0)
     assert set(result["versions"]) == {"callscore", "asr_model", "classifier", "scorecard"}
     assert result["timings"]["checks_s"] < result["timings"]["total_s"]
+    # the customer's date of birth is masked everywhere; the agent's question about it is kept
+    assert "date_of_birth" in {r["type"] for r in result["redactions"]}
+    customer_text = " ".join(s["text"] for s in result["segments"] if s["speaker"] == "customer")
+    assert "[DATE_OF_BIRTH]" in customer_text and "1980" not in customer_text and "eighty" not in customer_text
     schema = json.loads((FIXTURES.parent.parent / "pipeline" / "result.schema.json").read_text())
     jsonschema.validate(json.loads(json.dumps(result)), schema)
 

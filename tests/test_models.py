@@ -1,0 +1,92 @@
+"""Model registry, and the phrase classifier's train / compare / activate / rollback loop."""
+import json
+import shutil
+
+import pytest
+
+from callscore.models import phrases, registry, training
+from callscore.models.phrases import ARTIFACTS, TrainingConfig
+from callscore.pipeline import scorecard
+from callscore.pipeline.score import score_call
+from conftest import FIXTURES
+
+
+def test_unknown_asr_model_names_the_choices(tmp_path):
+    with pytest.raises(registry.ModelNotFound, match="tiny.en or base"):
+        registry.whisper_dir("large-v9", tmp_path)
+
+
+def test_missing_package_is_named():
+    with pytest.raises(registry.ModelNotFound, match="pip install no-such-model-pkg"):
+        registry.package_dir("no_such_model_pkg", "no-such-model-pkg")
+
+
+def test_whisper_base_is_joined_once_and_verified(tmp_path):
+    target = registry.whisper_dir("base", tmp_path)
+    model = target / "model.bin"
+    assert model.stat().st_size == registry.WHISPER_BASE_BYTES
+    assert not list(target.glob("*.part"))
+    first = model.stat().st_mtime_ns
+    assert registry.whisper_dir("base", tmp_path) == target and model.stat().st_mtime_ns == first
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory):
+    """A private copy of the shipped artifacts, so tests can train and activate freely."""
+    root = tmp_path_factory.mktemp("artifacts")
+    active = phrases.active_version(ARTIFACTS)
+    shutil.copytree(ARTIFACTS / active, root / active)
+    (root / "ACTIVE").write_text(active + "\n")
+    (root / "HISTORY").write_text(active + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained_twice(artifacts):
+    config = TrainingConfig(seed=0)
+    first = training.train_and_save(None, None, config, artifacts)
+    second = training.train_and_save(None, None, config, artifacts)
+    return first, second
+
+
+def test_training_is_reproducible(trained_twice):
+    first, second = (json.loads((p / "meta.json").read_text()) for p in trained_twice)
+    assert first["version"] != second["version"]
+    assert first["metrics"] == second["metrics"] and first["data_hash"] == second["data_hash"]
+    assert first["metrics"]["paraphrases"]["macro_f1"] >= 0.85
+
+
+def test_tampered_artifact_is_refused(trained_twice, tmp_path):
+    copy = tmp_path / "tampered"
+    shutil.copytree(trained_twice[0], copy)
+    blob = bytearray((copy / "model.skops").read_bytes())
+    blob[-100] ^= 0xFF
+    (copy / "model.skops").write_bytes(bytes(blob))
+    with pytest.raises(ValueError, match="sha256"):
+        phrases.load(copy)
+
+
+def test_activate_and_rollback_change_what_score_uses(artifacts, trained_twice, settings):
+    card = scorecard.load(settings.scorecard)
+    local = settings.model_copy(update={"classifier_dir": artifacts})
+    shipped = phrases.active_version(artifacts)
+    new = trained_twice[1].name
+    training.activate(new, artifacts)
+    assert score_call(FIXTURES / "stereo_call.ogg", local, card)["versions"]["classifier"] == new
+    assert training.rollback(artifacts) == shipped
+    assert phrases.active(artifacts).version == shipped
+
+
+def test_retrain_refuses_a_corrupted_label_set(artifacts, tmp_path):
+    """Every seed sentence relabelled with the wrong behaviour: the candidate must not be activated."""
+    items = list(phrases.ITEMS)
+    rows = []
+    for ex in phrases.load_examples(phrases.TRAINING / "phrases.jsonl"):
+        wrong = [items[(items.index(i) + 3) % len(items)] for i in ex.items] or [items[len(ex.text) % len(items)]]
+        rows.append(json.dumps({"text": ex.text, "items": wrong, "group": ex.group}))
+    corrupted = tmp_path / "corrupted.jsonl"
+    corrupted.write_text("\n".join(rows) + "\n")
+    before = phrases.active_version(artifacts)
+    report = training.retrain(corrupted, None, TrainingConfig(seed=0), 0.02, artifacts)
+    assert not report["activated"] and report["worse_items"]
+    assert phrases.active_version(artifacts) == before
