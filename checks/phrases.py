@@ -8,9 +8,9 @@ from callscore.pipeline.scorecard import Item, Window
 EVIDENCE_LIMIT = 3
 
 
-def in_window(record: CallRecord, window: Window | None) -> list[Utterance]:
-    """Agent utterances inside the window; paired sentences count when both halves are inside."""
-    spoken = sorted((u for u in record.utterances if u.speaker == "agent" and u.text), key=lambda u: u.start)
+def in_window(record: CallRecord, window: Window | None, speaker: str = "agent") -> list[Utterance]:
+    """The speaker's utterances inside the window; paired sentences count when both halves are inside."""
+    spoken = sorted((u for u in record.utterances if u.speaker == speaker and u.text), key=lambda u: u.start)
     if window is None:
         return spoken
     agent = [u for u in spoken if not u.combined]
@@ -70,3 +70,23 @@ def phrase_present(record: CallRecord, item: Item, context: CallContext) -> Chec
 def phrase_absent(record: CallRecord, item: Item, context: CallContext) -> CheckResult:
     """pass = the agent never did it (deflection); evidence shows each time they did."""
     return _judge(record, item, wanted=False)
+
+
+DNC_REQUEST, DNC_ACKNOWLEDGE = "dnc_request", "dnc_acknowledge"
+
+
+@check("do_not_call")
+def do_not_call(record: CallRecord, item: Item, context: CallContext) -> CheckResult:
+    """When the customer asks not to be called again, the agent must acknowledge it afterwards.
+    not_applicable when nobody asked; the detail says requested=True so the number can be suppressed."""
+    requests = [u for u in _strongest(in_window(record, None, "customer"), DNC_REQUEST)
+                if u.scores.get(DNC_REQUEST, 0.0) >= item.threshold]
+    if not requests:
+        return CheckResult("not_applicable", 1.0, [], {"requested": False})
+    asked = min(requests, key=lambda u: u.start)
+    replies = [u for u in _strongest(in_window(record, None), DNC_ACKNOWLEDGE) if u.start >= asked.start]
+    best = replies[0].scores.get(DNC_ACKNOWLEDGE, 0.0) if replies else 0.0
+    acknowledged = best >= item.threshold
+    evidence = [asked.evidence()] + ([replies[0].evidence()] if acknowledged else [])
+    return CheckResult("pass" if acknowledged else "fail", best if acknowledged else 1 - best, evidence,
+                       {"requested": True, "acknowledged": acknowledged})

@@ -27,12 +27,13 @@ def scorecard_seeds(path: Path) -> list[Example]:
 
 def dataset(review_labels: Path | None, scorecard_path: Path | None) -> tuple[list[Example], list[Example], list[Example]]:
     """(train, held-out split, paraphrase test set), de-duplicated; test texts never train."""
-    pool = phrases.load_examples(TRAINING / "phrases.jsonl")
+    pool = [ex for path in sorted(TRAINING.glob("phrases*.jsonl")) for ex in phrases.load_examples(path)]
     if scorecard_path:
         pool += scorecard_seeds(scorecard_path)
     if review_labels:
         pool += phrases.load_examples(review_labels, source="review")
-    paraphrases = phrases.deduplicate(phrases.load_examples(TRAINING / "heldout_paraphrases.jsonl"))
+    paraphrases = phrases.deduplicate([ex for path in sorted(TRAINING.glob("heldout_*.jsonl"))
+                                       for ex in phrases.load_examples(path)])
     test_texts = {" ".join(ex.text.lower().split()) for ex in paraphrases}
     pool = [ex for ex in phrases.deduplicate(pool) if " ".join(ex.text.lower().split()) not in test_texts]
     train = [ex for ex in pool if not is_heldout(ex.group)]

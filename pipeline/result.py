@@ -28,6 +28,8 @@ def flags_for(card: Scorecard, checks: dict[str, CheckResult], record: CallRecor
         flags.append("role_uncertain")
     if script and script["order_violations"]:
         flags.append("order_violation")
+    if any(r.detail.get("requested") for r in checks.values()):
+        flags.append("do_not_call")
     return flags
 
 

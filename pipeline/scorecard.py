@@ -35,7 +35,7 @@ class NotApplicableIf(Strict):
 class Item(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
-    kind: Literal["phrase", "absent_phrase", "dead_air"]
+    kind: Literal["phrase", "absent_phrase", "dead_air", "do_not_call"]
     behaviour: str | None = None  # phrase classifier item; defaults to the item id
     weight: float = Field(1.0, ge=0)
     auto_fail: bool = False
@@ -83,7 +83,7 @@ class Scorecard(Strict):
         from callscore.models.phrases import ITEMS
 
         for item in self.items:
-            if item.kind != "dead_air" and (item.behaviour or item.id) not in ITEMS:
+            if item.kind in ("phrase", "absent_phrase") and (item.behaviour or item.id) not in ITEMS:
                 raise ValueError(f"item {item.id}: behaviour {(item.behaviour or item.id)!r} is not one of {list(ITEMS)}")
         return self
 
