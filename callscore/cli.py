@@ -137,9 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from callscore.flows import cli as flow_cli
     from callscore.models import training
+    from callscore.review import cli as review_cli
 
     training.add_parser(commands)
     flow_cli.add_parsers(commands)
+    review_cli.add_parsers(commands)
     return parser
 
 

@@ -24,8 +24,17 @@ def _workers(parser: argparse.ArgumentParser) -> None:
                         "--workers processes on this machine, or give a scheduler address like tcp://host:8786")
 
 
+def _scorecard_file(value: str) -> str:
+    """A path, or the name of a scorecard in the scorecards folder ('v2' -> scorecards/v2.yaml)."""
+    from callscore.settings import REPO_ROOT
+
+    named = REPO_ROOT / "scorecards" / f"{value}.yaml"
+    return str(named) if not Path(value).exists() and named.exists() else value
+
+
 def _scorecard(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scorecard", help="scorecard YAML (default scorecards/default.yaml)")
+    parser.add_argument("--scorecard", type=_scorecard_file,
+                        help="scorecard YAML, or the name of one in scorecards/ (default: default)")
 
 
 def _store():

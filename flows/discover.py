@@ -17,10 +17,6 @@ import fsspec
 from callscore.batch import AUDIO_SUFFIXES
 from callscore.store.repository import CALL_FIELDS
 
-# An example pattern for names like `A1234_20261101T093000.wav`; pass your own with --name-pattern.
-EXAMPLE_NAME_PATTERN = r"(?P<agent_id>[^_]+)_(?P<call_time>\d{8}T\d{6})"
-
-
 @dataclass
 class Recording:
     url: str  # as given to fsspec: a local path or e.g. s3://bucket/inbox/call.wav
@@ -34,6 +30,8 @@ class Recording:
 
 def discover(inbox: str, name_pattern: str | None = None) -> list[Recording]:
     fs, root = fsspec.core.url_to_fs(inbox)
+    if not fs.exists(root):  # an empty inbox is a quiet night; a missing one is a mistake
+        raise FileNotFoundError(f"inbox {inbox} does not exist")
     paths = sorted(p for p in fs.find(root) if PurePosixPath(p).suffix.lower() in AUDIO_SUFFIXES)
     return [Recording(fs.unstrip_protocol(p) if _remote(fs) else p, content_sha256(fs, p),
                       call_info(fs, p, name_pattern)) for p in paths]

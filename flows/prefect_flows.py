@@ -33,7 +33,7 @@ def _retry_if_transient(_task, _task_run, state) -> bool:
     return False
 
 
-# Retries only for transient I/O: a bad recording is quarantined inside score_and_store, never retried.
+# Retries only for transient I/O; an unreadable recording is quarantined inside score_and_store, never retried.
 retrying = dict(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_if_transient, cache_policy=NO_CACHE)
 
 
@@ -79,7 +79,7 @@ def _score_all(recordings: list[Recording], settings: Settings, card: scorecards
         for future in as_completed(futures):
             try:
                 outcomes.append(future.result())
-            except Exception as error:  # transient errors that outlasted the retries: tried again next run
+            except Exception as error:  # not the file's fault (or transient beyond the retries): tried again next run
                 recording = futures[future]
                 outcomes.append(Outcome(recording.url, recording.call_id, "failed",
                                         reason=f"{type(error).__name__}: {error}"))
@@ -101,8 +101,8 @@ def nightly_scoring(inbox: str, scorecard: str | None = None, name_pattern: str 
     """Score every recording in `inbox` (folder or fsspec URL) not yet scored with the current model,
     classifier and scorecard; store results; quarantine files that cannot be scored."""
     settings, card = _setup(scorecard)
-    run_id = _start(settings, card, kind)
     recordings = discover_recordings(inbox, name_pattern)
+    run_id = _start(settings, card, kind)
     todo, skipped = plan(settings, recordings, expected_versions(settings, card), not retry_quarantined)
     return _finish(settings, run_id, _score_all(todo, settings, card, run_id), skipped, "nightly",
                    f"Scoring of {inbox}")

@@ -13,7 +13,7 @@ from callscore.settings import Settings
 from callscore.store import open_store
 from callscore.store.repository import quarantine, quarantined, scored_keys, store_result
 
-# OSErrors that retrying cannot fix: the file itself is wrong, so it is quarantined instead.
+# OSErrors that retrying cannot fix.
 PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
 
 
@@ -52,21 +52,19 @@ def plan(settings: Settings, recordings: list[Recording], versions: dict,
 
 
 def score_and_store(recording: Recording, settings: Settings, card: Scorecard, run_id: int | None) -> Outcome:
-    """Score one recording and store the result in its own transaction. A recording that cannot be scored
-    is quarantined with the reason; transient errors are raised for the caller to retry."""
+    """Score one recording and store the result in its own transaction. An unreadable recording is
+    quarantined with the reason; any other error is raised (retried if transient, else reported as failed
+    and tried again next run: it is more likely a fault of ours than of the file)."""
     from callscore.pipeline.score import score_call
 
     store = open_store(settings)
     try:
         with local_copy(recording.url) as path:
             document = score_call(path, settings, card)
-    except Exception as error:
-        if is_transient(error):
-            raise
-        reason = error.cause if isinstance(error, AudioError) else f"{type(error).__name__}: {error}"
+    except AudioError as error:
         with store.session() as session, session.begin():
-            quarantine(session, recording.url, recording.sha256, reason)
-        return Outcome(recording.url, recording.call_id, "failed", reason=reason)
+            quarantine(session, recording.url, recording.sha256, error.cause)
+        return Outcome(recording.url, recording.call_id, "failed", reason=error.cause)
     document["audio"]["path"] = recording.url  # not the temporary download
     with store.session() as session, session.begin():
         result_id = store_result(session, document, recording.url, recording.call_info, run_id)
@@ -85,6 +83,6 @@ def render_summary(summary: dict, title: str) -> str:
     lines = [f"# {title}", "", "| scored | skipped | failed | flagged for review |", "|---|---|---|---|",
              f"| {summary['scored']} | {summary['skipped']} | {summary['failed']} | {summary['flagged']} |"]
     if summary["failures"]:
-        lines += ["", "## Failed (quarantined unless the error was transient)", ""]
+        lines += ["", "## Failed (unreadable recordings are quarantined; other errors are tried again next run)", ""]
         lines += [f"- `{url}`: {reason}" for url, reason in summary["failures"].items()]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from packaging.version import InvalidVersion, Version
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -59,7 +59,7 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
     session.execute(update(Result).where(Result.call_id == call_id, Result.id != result_id).values(is_current=False))
     session.execute(update(Call).where(Call.id == call_id, Call.review_state.in_(("provisional", "to_review")))
                     .values(review_state="to_review" if document["flags"] else "provisional"))
-    session.execute(Quarantine.__table__.delete().where(Quarantine.path == source))  # it scores now
+    session.execute(delete(Quarantine).where(Quarantine.path == source))  # it scores now
     return result_id
 
 

@@ -1,0 +1,251 @@
+"""Review app security: nothing without login, CSRF on every POST, no file outside the store's recordings,
+signed sessions, login rate limit, roles."""
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from callscore.review import auth, demo
+from callscore.review.app import create_app
+from callscore.settings import Settings
+from callscore.store import Store
+from callscore.store.models import Call, Review, ReviewEvent
+
+AUDIO = Path(__file__).parent / "fixtures" / "stereo_call.ogg"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.delenv("CALLSCORE_SECRET_KEY", raising=False)
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    seeded = demo.seed(store, AUDIO)
+    app = create_app(store, Settings(home=tmp_path / "home", cache_dir=tmp_path / "cache"))
+    yield {"store": store, "app": app, "home": tmp_path / "home", **seeded}
+    store.engine.dispose()
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(app, username: str, password: str = demo.DEMO_PASSWORD) -> TestClient:
+    client = TestClient(app)
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token,
+                                           "next": "/queue"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client
+
+
+PAGES = ["/", "/queue", "/calls/call-001", "/calibration", "/calibration/new", "/agreement", "/calibration/1/report"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_redirect_to_login_without_a_session(env, path):
+    response = TestClient(env["app"]).get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+    assert "call-001" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/audio/call-001", "/audio/call-002", "/export/labels.jsonl"])
+def test_audio_and_export_need_login(env, path):
+    response = TestClient(env["app"]).get(path, follow_redirects=False)
+    assert response.status_code == 401
+    assert not response.content.startswith(b"OggS")
+
+
+def test_posts_need_login(env):
+    client = TestClient(env["app"])
+    token = csrf_of(client.get("/login").text)  # an anonymous session's valid token is still no login
+    for path in ("/calls/call-001/review", "/calibration", "/calibration/1/close"):
+        response = client.post(path, data={"csrf_token": token, "action": "submit"}, follow_redirects=False)
+        assert response.status_code == 401, path
+    with env["store"].session() as session:
+        assert session.scalar(select(Review.id)) is None
+
+
+def test_another_users_session_cannot_post_without_its_own_csrf_token(env):
+    ana, ben = login(env["app"], "ana"), login(env["app"], "ben")
+    ana_token = csrf_of(ana.get("/calls/call-001").text)
+    ben_token = csrf_of(ben.get("/calls/call-001").text)
+    assert ana_token != ben_token
+    form = {"action": "submit", "outcome__greeting": "fail", "reason__greeting": "forged"}
+    for data in (form, form | {"csrf_token": ana_token}, form | {"csrf_token": ""}, form | {"csrf_token": "x" * 43}):
+        response = ben.post("/calls/call-001/review", data=data, follow_redirects=False)
+        assert response.status_code == 403
+    # a cross-site form post carries the victim's cookie but cannot know the token
+    assert ben.post("/calibration", data={"name": "x", "call": "call-001"}, follow_redirects=False).status_code in (403, 401)
+    assert ben.post("/logout", data={}, follow_redirects=False).status_code == 403
+    with env["store"].session() as session:
+        assert session.scalar(select(Review.id)) is None
+        assert session.scalar(select(ReviewEvent.id)) is None
+        assert session.get(Call, "call-001").review_state == "to_review"
+    # with the right token the same post goes through
+    response = ben.post("/calls/call-001/review", data=form | {"csrf_token": ben_token}, follow_redirects=False)
+    assert response.status_code == 303
+
+
+def test_login_itself_needs_the_csrf_token(env):
+    client = TestClient(env["app"])
+    client.get("/login")
+    response = client.post("/login", data={"username": "ana", "password": demo.DEMO_PASSWORD}, follow_redirects=False)
+    assert response.status_code == 403
+    assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+TRAVERSALS = [
+    "/audio/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/audio/..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "/audio/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/audio/..%252F..%252Fetc%252Fpasswd",
+    "/audio/%2Fetc%2Fpasswd",
+    "/audio/..%5C..%5Cetc%5Cpasswd",
+    "/audio/call-001%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/audio/call-001/../../../../etc/passwd",
+    "/audio/no-such-call",
+    "/audio/call-004",  # known call, but its recording is remote: not served
+    "/audio/",
+    "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/static/../../../../etc/passwd",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_crafted_paths_cannot_read_files_outside_the_store(env, path):
+    client = login(env["app"], "ana")
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code in (400, 404, 405), (path, response.status_code)
+    assert b"root:" not in response.content
+    assert not response.content.startswith(b"OggS")
+
+
+def test_raw_dot_segments_are_not_followed(env):
+    """httpx normalises '..' in URLs; send the raw target through the ASGI app to be sure."""
+    client = login(env["app"], "ana")
+    for raw in ("/audio/../../../../etc/passwd", "/audio/..%2F..%2Fetc%2Fpasswd", "/audio/%2e%2e/%2e%2e/etc/passwd"):
+        request = client.build_request("GET", "http://testserver/")
+        request.url = request.url.copy_with(raw_path=raw.encode())
+        response = client.send(request, follow_redirects=False)
+        assert response.status_code in (400, 404), raw
+        assert b"root:" not in response.content
+
+
+def test_the_known_recording_is_served_with_ranges(env):
+    client = login(env["app"], "ana")
+    whole = client.get("/audio/call-001")
+    assert whole.status_code == 200 and whole.content == AUDIO.read_bytes()
+    assert whole.headers["content-type"] == "audio/ogg"
+    part = client.get("/audio/call-001", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == AUDIO.read_bytes()[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{AUDIO.stat().st_size}"
+    tail = client.get("/audio/call-001", headers={"Range": "bytes=-10"})
+    assert tail.content == AUDIO.read_bytes()[-10:]
+    assert client.get("/audio/call-001", headers={"Range": "bytes=999999999-"}).status_code == 416
+
+
+def test_a_recording_deleted_under_retention_is_not_served(env):
+    with env["store"].session() as session, session.begin():
+        session.get(Call, "call-001").purged_at = session.get(Call, "call-001").created_at
+    assert login(env["app"], "ana").get("/audio/call-001").status_code == 404
+
+
+def test_agents_see_only_their_own_calls(env):
+    client = login(env["app"], "aggie")  # agent A1
+    queue = client.get("/queue").text
+    assert "call-001" in queue and "call-003" in queue
+    assert "call-002" not in queue and "call-004" not in queue
+    assert client.get("/calls/call-002").status_code == 404
+    assert client.get("/audio/call-002").status_code == 404
+    assert client.get("/audio/call-001").status_code == 200
+    token = csrf_of(client.get("/calls/call-001").text)
+    response = client.post("/calls/call-001/review", data={"csrf_token": token, "action": "submit"},
+                           follow_redirects=False)
+    assert response.status_code == 403
+    assert client.get("/calibration").status_code == 403
+
+
+def test_roles(env):
+    monitor = login(env["app"], "ana")
+    assert monitor.get("/export/labels.jsonl").status_code == 403
+    assert monitor.get("/calibration/new").status_code == 403
+    token = csrf_of(monitor.get("/calibration").text)
+    response = monitor.post("/calibration", data={"csrf_token": token, "name": "x", "call": "call-001",
+                                                  "rater": [str(env["users"]["ana"]), str(env["users"]["ben"])]},
+                            follow_redirects=False)
+    assert response.status_code == 403
+    lead = login(env["app"], "lena")
+    assert lead.get("/export/labels.jsonl").status_code == 200
+    assert lead.get("/calibration/new").status_code == 200
+
+
+def test_session_cookie_is_signed_httponly_and_lax(env):
+    client = TestClient(env["app"])
+    response = client.get("/login")
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Secure" not in cookie
+    https = TestClient(env["app"], base_url="https://testserver")
+    assert "Secure" in https.get("/login").headers["set-cookie"]
+    # forge a session for user 1 with a made-up signature / another key
+    forged = auth.SessionSigner(b"guessed key").dumps(auth.new_session(env["users"]["adam"]))
+    intruder = TestClient(env["app"], cookies={auth.SESSION_COOKIE: forged})
+    assert intruder.get("/queue", follow_redirects=False).status_code == 303
+    real = login(env["app"], "ana").cookies[auth.SESSION_COOKIE]
+    body, signature = real.rsplit(".", 1)
+    tampered = auth._b64(auth._unb64(body).replace(b'"uid":1', b'"uid":5')) + "." + signature
+    intruder = TestClient(env["app"], cookies={auth.SESSION_COOKIE: tampered})
+    assert intruder.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_login_is_rate_limited_per_username_and_address(env):
+    client = TestClient(env["app"])
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        response = client.post("/login", data={"username": "ana", "password": "wrong", "csrf_token": token})
+        assert response.status_code == 401
+        assert "Wrong username or password" in response.text
+    response = client.post("/login", data={"username": "ana", "password": demo.DEMO_PASSWORD, "csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 429  # even the right password waits
+    other = login(env["app"], "ben")  # other usernames are not locked out
+    assert other.get("/queue").status_code == 200
+
+
+def test_logout_ends_the_session(env):
+    client = login(env["app"], "ana")
+    token = csrf_of(client.get("/queue").text)
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert client.get("/queue", follow_redirects=False).status_code == 303
+
+
+def test_open_redirect_after_login_is_refused(env):
+    client = TestClient(env["app"])
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": "ana", "password": demo.DEMO_PASSWORD, "csrf_token": token,
+                                           "next": "//evil.example/x"}, follow_redirects=False)
+    assert response.headers["location"] == "/queue"
+
+
+def test_secret_key_file_is_private_and_stable(env):
+    path = env["home"] / auth.SECRET_FILE
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert auth.load_secret(env["home"]) == auth.load_secret(env["home"])
+
+
+def test_passwords_are_hashed_with_salt():
+    first, second = auth.hash_password("hunter2 hunter2"), auth.hash_password("hunter2 hunter2")
+    assert first != second and first.startswith("scrypt$") and "hunter2" not in first
+    assert auth.verify_password("hunter2 hunter2", first)
+    assert not auth.verify_password("hunter3 hunter3", first)
+    assert not auth.verify_password("x", "garbage")
+
+
+def test_security_headers(env):
+    response = login(env["app"], "ana").get("/calls/call-001")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in response.text  # no inline scripts: CSP can forbid them
