@@ -43,6 +43,10 @@ class Settings(BaseModel):
     min_silence_s: float = Field(5.0, gt=0)
     redact: bool = Field(True, description="mask card numbers and personal data before anything is stored")
     redact_mask: Literal["type", "hash"] = "type"
+    audio_redaction: Literal["tone", "silence"] = Field("tone", description="what covers redacted stretches "
+                                                        "in audio the review app serves")
+    retention_days: int = Field(90, ge=1, description="after this many days `callscore retention run` "
+                                "removes transcripts, evidence text and derived audio (scores and reviews stay)")
     scorecard: Path = REPO_ROOT / "scorecards" / "default.yaml"
     classifier_dir: Path = Field(REPO_ROOT / "models" / "artifacts",
                                  description="phrase classifier versions; its ACTIVE file names the one used")

@@ -20,7 +20,9 @@ import numpy as np
 from callscore.models import registry
 
 ITEMS = ("greeting", "recording_disclosure", "verify_identity", "ownership", "deflection", "recap",
-         "anything_else", "closing", "hold_start", "hold_end")
+         "anything_else", "closing", "hold_start", "hold_end",
+         # outbound sales (scorecards/outbound_sales.yaml): disclosures and the do-not-call request
+         "sales_identity", "sales_purpose", "product_disclosure", "dnc_request", "dnc_acknowledge")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TRAINING = Path(__file__).resolve().parent / "training"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
@@ -40,7 +42,7 @@ class TrainingConfig:
     C: float = 16.0
     tfidf_weight: float = 0.7
     calibration_folds: int = 3
-    threshold: float = 0.4
+    threshold: float = 0.3
 
 
 @dataclass

@@ -22,7 +22,7 @@ def scorecard_seeds(path: Path) -> list[Example]:
 
     card = scorecard.load(path)
     return [Example(text, [item.behaviour or item.id], f"scorecard-{card.name}", "scorecard")
-            for item in card.items if item.kind != "dead_air" for text in item.examples]
+            for item in card.items if item.kind in ("phrase", "absent_phrase") for text in item.examples]
 
 
 def dataset(review_labels: Path | None, scorecard_path: Path | None) -> tuple[list[Example], list[Example], list[Example]]:

@@ -15,6 +15,10 @@ from callscore.pipeline.record import Interval
 HOP_S = 0.01
 MIN_SPEECH_S = 0.12
 MERGE_GAP_S = 0.3
+SPEECH_PROB = 0.5
+FAINT_SPEECH_PROB = 0.2
+NEAR_SPEECH_S = 1.0
+LOUD_ABOVE_FLOOR_DB = 12.0
 
 
 def frame_energy_db(samples: np.ndarray) -> np.ndarray:
@@ -29,23 +33,35 @@ def frame_energy_db(samples: np.ndarray) -> np.ndarray:
     return 10 * np.log10(mean_power + 1e-10)
 
 
-def vad_mask(channel: np.ndarray, n_frames: int) -> np.ndarray:
-    """Silero VAD (shipped inside faster-whisper) as a boolean frame mask."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+def speech_probability(channel: np.ndarray, n_frames: int) -> np.ndarray:
+    """Silero VAD (shipped inside faster-whisper) speech probability per HOP_S frame."""
+    from faster_whisper.vad import get_vad_model
 
-    options = VadOptions(threshold=0.5, min_speech_duration_ms=100, min_silence_duration_ms=200,
-                         speech_pad_ms=40)
-    mask = np.zeros(n_frames, dtype=bool)
-    for chunk in get_speech_timestamps(channel, options):
-        mask[int(chunk["start"] / SAMPLE_RATE / HOP_S): int(np.ceil(chunk["end"] / SAMPLE_RATE / HOP_S))] = True
-    return mask
+    window = 512  # Silero's window at 16 kHz: 32 ms
+    padded = np.pad(channel, (0, window - len(channel) % window))
+    probs = np.asarray(get_vad_model()(padded)).reshape(-1)
+    frame_times = (np.arange(n_frames) + 0.5) * HOP_S * SAMPLE_RATE
+    return probs[np.minimum((frame_times // window).astype(int), len(probs) - 1)]
+
+
+def voice_mask(probability: np.ndarray, energy_db: np.ndarray) -> np.ndarray:
+    """Confident Silero speech, plus the loud frames near weaker Silero speech.
+
+    Silero alone drops soft word onsets and whole short phrases of some (synthetic, narrow-band)
+    voices; energy alone mistakes hold music for speech. A frame well above the channel's noise
+    floor counts when Silero hears at least faint speech within NEAR_SPEECH_S of it.
+    """
+    confident = _dilate(probability >= SPEECH_PROB, 4)
+    faint_nearby = _dilate(probability >= FAINT_SPEECH_PROB, int(NEAR_SPEECH_S / HOP_S))
+    loud = energy_db > np.percentile(energy_db, 10) + LOUD_ABOVE_FLOOR_DB
+    return confident | (loud & faint_nearby)
 
 
 def channel_activity(samples: np.ndarray, crosstalk_db: float) -> list[np.ndarray]:
     """Boolean frame masks, one per channel, with cross-channel leakage removed."""
     energy = frame_energy_db(samples)
     n_frames = energy.shape[1]
-    masks = [vad_mask(channel, n_frames) for channel in samples]
+    masks = [voice_mask(speech_probability(channel, n_frames), energy[c]) for c, channel in enumerate(samples)]
     if len(masks) == 2:
         leak = [energy[0] < energy[1] - crosstalk_db, energy[1] < energy[0] - crosstalk_db]
         masks = [masks[c] & ~_dilate(leak[c], 3) for c in range(2)]

@@ -106,7 +106,7 @@ TOPICS = [
     ("security", r"(security (code|number|digits?)|cvv2?|cvc2?|cv2|csc|cid|(?<!last )(three|four|3|4)( digit| digits)|"
                  r"(back|front) of (the|your|my) card|on the back|signature strip|verification (code|number|value)|card code)"),
     ("expiry", r"(expir\w*|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
-    ("dob", r"(date of birth|dates of birth|birth ?dates?|birthdays?|born|dob|d o b|d\.o\.b\.?)"),
+    ("dob", r"(date (?:of|on|or|a|for) birth|dates of birth|birth ?dates?|birthdays?|born|dob|d o b|d\.o\.b\.?)"),
     ("ni", r"(national insurance|insurance number|ni number|n i number|nino)"),
     ("ssn", r"(social security|social|ssn|s s n)"),
     ("account", r"(account|accounts|acc no|routing|iban|building society|bank details)"),

@@ -39,7 +39,7 @@ class Item(Strict):
     behaviour: str | None = None  # phrase classifier item; defaults to the item id
     weight: float = Field(1.0, ge=0)
     auto_fail: bool = False
-    threshold: float = Field(0.4, gt=0, lt=1)
+    threshold: float = Field(0.3, gt=0, lt=1)
     window: Window | None = None
     min_silence_s: float | None = Field(None, gt=0)
     not_applicable_if: NotApplicableIf | None = None
