@@ -135,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=cmd_evaluate)
 
+    from callscore.analytics import cli as analytics_cli
     from callscore.flows import cli as flow_cli
     from callscore.models import training
     from callscore.review import cli as review_cli
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_parser(commands)
     flow_cli.add_parsers(commands)
     review_cli.add_parsers(commands)
+    analytics_cli.add_parsers(commands)
     return parser
 
 

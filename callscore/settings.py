@@ -3,6 +3,7 @@ overridden by CLI flags. Modules take a Settings, they do not read the environme
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# pyannote warns at import that torchcodec cannot load; pyannote never decodes audio here
+# (pipeline.audio does), so the warning would only alarm users.
+warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed correctly")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

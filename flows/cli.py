@@ -1,4 +1,4 @@
-"""CLI commands for the results store and the Prefect flows (nightly, reprocess, calls, serve)."""
+"""CLI commands for the results store and the Prefect flows (nightly, reprocess, calls, serve, retention)."""
 from __future__ import annotations
 
 import argparse
@@ -140,6 +140,19 @@ def cmd_calls_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, at least 1, got {value!r}")
+    return int(value)
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    from callscore.flows.retention import render, retention
+
+    print(render(retention(args.days, args.dry_run)))
+    return 0
+
+
 def add_parsers(commands) -> None:
     """Register the store/flow subcommands on the main `callscore` parser."""
     p = commands.add_parser(
@@ -211,3 +224,12 @@ def add_parsers(commands) -> None:
     p.add_argument("--format", choices=("csv", "parquet"), required=True)
     p.add_argument("--out", required=True, type=Path, help="file to write")
     p.set_defaults(run=cmd_calls_export)
+
+    retention = commands.add_parser("retention", help="apply the retention policy").add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION")
+    p = retention.add_parser("run", help="remove transcripts, evidence text and derived audio of old calls; "
+                             "scores, item outcomes and reviews stay (audited)")
+    p.add_argument("--days", type=_positive, metavar="N",
+                   help="calls older than N days (default: the retention_days setting, 90)")
+    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="only list what would be removed")
+    p.set_defaults(run=cmd_retention_run)

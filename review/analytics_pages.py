@@ -1,0 +1,168 @@
+"""Analytics pages in the review app: overview, team, agent (with coaching), item, targets and action items, the
+weekly report. Built on the app's own login, CSRF and rendering (passed in by create_app)."""
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from callscore.analytics import coaching, query, report, targets
+from callscore.analytics.charts import FORMATS
+from callscore.analytics.query import Filters
+from callscore.review.service import Forbidden
+from callscore.store.repository import parse_day
+
+VIEW, LEAD = ("monitor", "lead", "admin"), ("lead", "admin")
+FILTER_FIELDS = ("since", "until", "team", "agent", "scorecard", "queue", "campaign")
+
+
+def filters_of(request: Request, **fixed) -> Filters:
+    params = {k: (request.query_params.get(k) or "").strip()[:200] or None for k in FILTER_FIELDS}
+    try:
+        params["since"], params["until"] = parse_day(params["since"]), parse_day(params["until"], end=True)
+    except ValueError:
+        raise Forbidden("dates are YYYY-MM-DD") from None
+    return Filters(**(params | fixed))
+
+
+def this_week(request: Request) -> str:
+    week = request.query_params.get("week") or query.week_of(date.today())
+    try:
+        query.week_bounds(week)
+    except ValueError:
+        raise Forbidden("week is like 2026-W47") from None
+    return week
+
+
+def build_router(store, render, require_user, checked_form) -> APIRouter:
+    router = APIRouter()
+
+    def page(request: Request, name: str, user, **context):
+        return render(request, name, user, f=FORMATS, query=dict(request.query_params), **context)
+
+    def overview(request: Request, user, filters: Filters, title: str, tab: str):
+        with store.session() as session:
+            by_week = query.summary(session, filters, by="week")
+            data = {"s": query.overall(session, filters), "trend": by_week,
+                    "teams": query.summary(session, filters, by="team") if not filters.team else [],
+                    "agents": query.summary(session, filters, by="agent"),
+                    "items": sorted(query.item_rates(session, filters), key=lambda r: -(r["fail_rate"] or 0)),
+                    "disagreement": query.disagreement(session, filters),
+                    "r": {"talk": {m: (rows[0] if rows else None)
+                                   for m, rows in query.talk_distribution(session, filters).items()}}}
+        return page(request, "analytics_overview.html", user, title=title, tab=tab, filters=filters, **data)
+
+    @router.get("/analytics", response_class=HTMLResponse)
+    def analytics_home(request: Request):
+        user = require_user(request, VIEW)
+        return overview(request, user, filters_of(request), "QA analytics", "overview")
+
+    @router.get("/analytics/teams/{team}", response_class=HTMLResponse)
+    def team_page(request: Request, team: str):
+        user = require_user(request, VIEW)
+        return overview(request, user, filters_of(request, team=team), f"Team {team}", "team")
+
+    @router.get("/analytics/agents/{agent}", response_class=HTMLResponse)
+    def agent_page(request: Request, agent: str):
+        user = require_user(request, VIEW + ("agent",))
+        if user.role == "agent" and user.agent_id != agent:
+            raise Forbidden("agents see only their own page")
+        filters = filters_of(request, agent=agent)
+        with store.session() as session:
+            entries = coaching.sessions(session, agent)
+            data = {"s": query.overall(session, filters), "trend": query.summary(session, filters, by="week"),
+                    "team": coaching.team_of(session, agent),
+                    "coaching": coaching.coaching_items(session, agent, Filters(since=filters.since, until=filters.until)),
+                    "sessions": [{"entry": e, "effect": coaching.effect(session, e)} for e in entries]}
+        return page(request, "analytics_agent.html", user, agent=agent, tab="agent", today=date.today().isoformat(), **data)
+
+    @router.post("/analytics/agents/{agent}/coaching")
+    async def add_coaching(request: Request, agent: str):
+        user = require_user(request, LEAD)
+        form = await checked_form(request)
+        try:
+            held_on = date.fromisoformat(str(form.get("held_on") or ""))
+        except ValueError:
+            raise Forbidden("coaching date is YYYY-MM-DD") from None
+        items = [str(i) for i in form.getlist("items")]
+        with store.session() as session, session.begin():
+            coaching.record_session(session, agent, held_on, items, str(form.get("notes") or "")[:4000], user.id)
+        return RedirectResponse(f"/analytics/agents/{agent}", status_code=303)
+
+    @router.get("/analytics/items/{item}", response_class=HTMLResponse)
+    def item_page(request: Request, item: str):
+        user = require_user(request, VIEW)
+        filters = filters_of(request)
+        with store.session() as session:
+            pick = lambda rows: [r for r in rows if r["item"] == item]  # noqa: E731
+            data = {"by_team": pick(query.item_rates(session, filters, by="team")),
+                    "by_agent": pick(query.item_rates(session, filters, by="agent")),
+                    "by_week": pick(query.item_rates(session, filters, by="week")),
+                    "disagreement": pick(query.disagreement(session, filters))}
+        return page(request, "analytics_item.html", user, item=item, tab="item", **data)
+
+    @router.get("/analytics/report", response_class=HTMLResponse)
+    def report_page(request: Request):
+        user = require_user(request, VIEW)
+        with store.session() as session:
+            r = report.weekly(session, this_week(request), filters_of(request))
+        return page(request, "analytics_report.html", user, r=r, tab="report", links=True,
+                    resolvable=user.role in LEAD)
+
+    @router.get("/analytics/report.json")
+    def report_json(request: Request):
+        require_user(request, VIEW)
+        with store.session() as session:
+            r = report.weekly(session, this_week(request), filters_of(request))
+        return JSONResponse(report_jsonable(r))
+
+    @router.get("/analytics/targets", response_class=HTMLResponse)
+    def targets_page(request: Request, error: str | None = None):
+        user = require_user(request, VIEW)
+        with store.session() as session:
+            data = {"targets": targets.targets(session), "r": {"action_items": targets.action_items(session)},
+                    "resolved": targets.action_items(session, status="resolved")[:20]}
+        return page(request, "analytics_targets.html", user, tab="targets", metrics=targets.METRICS, error=error,
+                    comparators=targets.COMPARATORS, resolvable=user.role in LEAD,
+                    week=query.week_of(date.today()), **data)
+
+    @router.post("/analytics/targets")
+    async def add_target(request: Request):
+        user = require_user(request, LEAD)
+        form = await checked_form(request)
+        try:
+            with store.session() as session, session.begin():
+                targets.add_target(session, str(form.get("metric")), str(form.get("comparator")),
+                                   float(form.get("threshold") or "nan"), str(form.get("team") or "").strip() or None,
+                                   int(form.get("min_calls") or 10), user.id)
+        except (ValueError, targets.TargetError) as exc:
+            return targets_page(request, error=str(exc))
+        return RedirectResponse("/analytics/targets", status_code=303)
+
+    @router.post("/analytics/evaluate")
+    async def evaluate(request: Request):
+        require_user(request, LEAD)
+        form = await checked_form(request)
+        with store.session() as session, session.begin():
+            targets.evaluate(session, str(form.get("week") or query.week_of(date.today())))
+        return RedirectResponse("/analytics/targets", status_code=303)
+
+    @router.post("/analytics/actions/{item_id}/resolve")
+    async def resolve(request: Request, item_id: int):
+        user = require_user(request, LEAD)
+        form = await checked_form(request)
+        try:
+            with store.session() as session, session.begin():
+                targets.resolve(session, item_id, user.id, str(form.get("action_taken") or "")[:4000])
+        except targets.TargetError as exc:
+            return targets_page(request, error=str(exc))
+        return RedirectResponse("/analytics/targets", status_code=303)
+
+    return router
+
+
+def report_jsonable(r: dict) -> dict:
+    import json
+
+    return json.loads(json.dumps(r, default=str))
