@@ -5,6 +5,7 @@ from callscore.pipeline.record import Turn, Utterance, Word
 
 PAUSE_S = 1.0
 MAX_WORDS = 40
+WHOLE_TURN_WORDS = 45
 
 
 def split_turn(turn: Turn) -> list[Utterance]:
@@ -19,8 +20,10 @@ def split_turn(turn: Turn) -> list[Utterance]:
     sentences = [ws for ws in pieces if ws]
     # A behaviour is often spread over two short sentences, so adjacent pairs are judged as well.
     pairs = [(a + b, True) for a, b in zip(sentences, sentences[1:]) if a[-1].end + PAUSE_S >= b[0].start]
+    # A short turn of several sentences ("Hello. Acme. Sam speaking. How can I help?") is judged whole too.
+    whole = [(turn.words, True)] if len(sentences) > 2 and len(turn.words) <= WHOLE_TURN_WORDS else []
     return [Utterance(turn.speaker, ws[0].start, ws[-1].end, " ".join(w.text for w in ws), turn.label,
-                      combined=combined) for ws, combined in [(s, False) for s in sentences] + pairs]
+                      combined=combined) for ws, combined in [(s, False) for s in sentences] + pairs + whole]
 
 
 def split_turns(turns: list[Turn]) -> list[Utterance]:
