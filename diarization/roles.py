@@ -13,13 +13,14 @@ from callscore.pipeline.record import Roles, Utterance
 AGENT_ITEMS = ("greeting", "recording_disclosure", "verify_identity", "anything_else", "closing",
                "hold_start", "hold_end", "recap", "ownership")
 FIRST_SPEAKER_PRIOR = 0.5
+MIN_WORDS = 3  # "Hi.", "Hello.", "Bye-bye." are said by both sides: no evidence of who is the agent
 DECISIVE_MARGIN = 1.0  # evidence difference (about one clear agent sentence) needed to overrule a default
 
 
 def agent_evidence(utterances: list[Utterance], labels: list[str]) -> dict[str, float]:
     evidence = {label: 0.0 for label in labels}
     for u in utterances:
-        if u.label in evidence and u.scores and not u.combined:
+        if u.label in evidence and u.scores and not u.combined and len(u.text.split()) >= MIN_WORDS:
             evidence[u.label] += max(u.scores.get(item, 0.0) for item in AGENT_ITEMS)
     spoken = [u for u in utterances if u.label in evidence]
     if spoken:

@@ -112,9 +112,10 @@ def render(report: dict) -> str:
     return "\n".join(lines)
 
 
-def der(reference_rttm: Path, segments: list[dict], collar: float, identify: bool) -> dict:
+def der(reference_rttm: Path, segments: list[dict], collar: float, identify: bool,
+        rename: dict[str, str] | None = None) -> dict:
     """DER (optimal speaker mapping) or, with identify, the error with our role labels taken as the
-    speaker names (agent/customer must match the reference's names). Overlap is scored."""
+    speaker names (agent/customer must match the reference's names, after `rename`). Overlap is scored."""
     from pyannote.core import Annotation, Segment
     from pyannote.metrics.diarization import DiarizationErrorRate
     from pyannote.metrics.identification import IdentificationErrorRate
@@ -123,7 +124,7 @@ def der(reference_rttm: Path, segments: list[dict], collar: float, identify: boo
     for line in Path(reference_rttm).read_text().splitlines():
         f = line.split()
         if f and f[0] == "SPEAKER":
-            reference[Segment(float(f[3]), float(f[3]) + float(f[4])), len(reference)] = f[7]
+            reference[Segment(float(f[3]), float(f[3]) + float(f[4])), len(reference)] = (rename or {}).get(f[7], f[7])
     hypothesis = Annotation()
     for k, seg in enumerate(segments):
         hypothesis[Segment(seg["start"], seg["end"]), k] = seg["speaker"]
