@@ -1,0 +1,55 @@
+"""The data scientists' loop as a flow: export confirmed review labels, train a candidate classifier,
+compare it with the active one on the same gold data, activate it only if no item got worse."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from callscore.models import training
+from callscore.models.phrases import TrainingConfig
+from callscore.settings import Settings
+from callscore.store import open_store
+
+BAR_WIDTH = 30
+
+
+def export_review_labels(settings: Settings, target: Path) -> int:
+    from callscore.review import service
+
+    count = 0
+    with open_store(settings).session() as session, open(target, "w", encoding="utf-8") as f:
+        for row in service.export_labels(session, Path(settings.scorecard)):
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def comparison_chart(report: dict) -> str:
+    """Per-item F1 of both models as text bars: readable in the Prefect UI without an image."""
+    lines = [f"### {report['candidate']} vs {report['baseline']}", "```",
+             f"{'item':<20} baseline / candidate F1"]
+    for row in report["items"]:
+        for label, key in (("base", "baseline_f1"), ("cand", "candidate_f1")):
+            bar = "#" * round(row[key] * BAR_WIDTH)
+            lines.append(f"{row['item'] if label == 'base' else '':<20} {label} {bar:<{BAR_WIDTH}} {row[key]:.2f}")
+    verdict = "activated" if report["activated"] else f"refused: worse on {', '.join(report['worse_items'])}"
+    return "\n".join(lines + ["```", f"**{verdict}** (largest allowed drop per item: {report['margin']})"])
+
+
+@flow(name="retrain-classifier")
+def retrain_classifier(from_reviews: bool = True, margin: float = 0.02, seed: int = 0) -> dict:
+    settings = Settings.from_env()
+    with tempfile.TemporaryDirectory() as work:
+        labels = Path(work) / "review_labels.jsonl"
+        use_reviews = from_reviews and export_review_labels(settings, labels) > 0
+        report = training.retrain(labels if use_reviews else None, settings.scorecard, TrainingConfig(seed=seed),
+                                  margin, settings.classifier_dir)
+    if report["baseline"]:
+        create_table_artifact(report["items"], key="retrain-comparison",
+                              description=f"{report['candidate']} vs {report['baseline']}")
+        create_markdown_artifact(comparison_chart(report), key="retrain-chart", description="per-item F1")
+    return report
