@@ -128,10 +128,12 @@ def reprocess(calls: list[str] | None = None, since: str | None = None, until: s
 def serve(inbox: str, cron: str, scorecard: str | None = None, workers: int = DEFAULT_WORKERS,
           dask: str | None = None) -> None:
     """Serve the deployments from this process: nightly on `cron`, reprocess when triggered (UI or API),
-    retention daily at 03:30 (deletes transcripts and evidence older than the configured days)."""
+    retention daily at 03:30 (deletes transcripts and evidence older than the configured days), and the
+    classifier retraining from confirmed reviews on Mondays at 04:00 (activates only if not worse)."""
     from prefect import serve as prefect_serve
 
     from callscore.flows.retention import retention
+    from callscore.flows.retrain import retrain_classifier
 
     runner = task_runner(workers, dask)
     parameters = {k: v for k, v in {"inbox": inbox, "scorecard": scorecard}.items() if v}
@@ -139,4 +141,5 @@ def serve(inbox: str, cron: str, scorecard: str | None = None, workers: int = DE
         nightly_scoring.with_options(task_runner=runner).to_deployment(name="nightly", cron=cron, parameters=parameters),
         reprocess.with_options(task_runner=runner).to_deployment(
             name="reprocess", parameters={"scorecard": scorecard} if scorecard else {}),
-        retention.to_deployment(name="retention", cron="30 3 * * *"))
+        retention.to_deployment(name="retention", cron="30 3 * * *"),
+        retrain_classifier.to_deployment(name="weekly", cron="0 4 * * 1"))

@@ -218,3 +218,22 @@ def test_discover_reads_fsspec_urls(tmp_path):
     [recording] = discover(f"file://{tmp_path}")
     assert recording.call_id == "c1"
     assert recording.call_info == {"call_time": datetime(2026, 11, 1, 9), "queue": "cards", "meta": {}}
+
+
+def test_retrain_flow_compares_with_the_active_model_and_activates(prefect_api, tmp_path, monkeypatch):
+    from callscore.flows.retrain import retrain_classifier
+    from callscore.models import phrases
+
+    shipped = phrases.active_version(phrases.ARTIFACTS)
+    root = tmp_path / "artifacts"
+    shutil.copytree(phrases.ARTIFACTS / shipped, root / shipped)
+    (root / "ACTIVE").write_text(shipped + "\n")
+    (root / "HISTORY").write_text(shipped + "\n")
+    fresh_store(tmp_path / "home", monkeypatch)  # no reviews yet: trains on the seed phrases alone
+    monkeypatch.setenv("CALLSCORE_CLASSIFIER_DIR", str(root))
+    report = retrain_classifier(from_reviews=True)
+    assert report["baseline"] == shipped
+    assert {row["item"] for row in report["items"]} == set(phrases.ITEMS)
+    # the same seed data and seed give the same metrics: not worse anywhere, so it is activated
+    assert all(row["delta"] == 0 for row in report["items"])
+    assert report["activated"] and phrases.active_version(root) == report["candidate"]
