@@ -2,7 +2,6 @@
 compare it with the active one on the same gold data, activate it only if no item got worse."""
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -17,17 +16,6 @@ from callscore.store import open_store
 BAR_WIDTH = 30
 
 
-def export_review_labels(settings: Settings, target: Path) -> int:
-    from callscore.review import service
-
-    count = 0
-    with open_store(settings).session() as session, open(target, "w", encoding="utf-8") as f:
-        for row in service.export_labels(session, Path(settings.scorecard)):
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-    return count
-
-
 def comparison_chart(report: dict) -> str:
     """Per-item F1 of both models as text bars: readable in the Prefect UI without an image."""
     lines = [f"### {report['candidate']} vs {report['baseline']}", "```",
@@ -40,12 +28,19 @@ def comparison_chart(report: dict) -> str:
     return "\n".join(lines + ["```", f"**{verdict}** (largest allowed drop per item: {report['margin']})"])
 
 
+def _export_review_labels(settings: Settings, target: Path) -> int:
+    from callscore.review import service
+
+    with open_store(settings).session() as session:
+        return service.write_label_file(session, Path(settings.scorecard), target)
+
+
 @flow(name="retrain-classifier")
 def retrain_classifier(from_reviews: bool = True, margin: float = 0.02, seed: int = 0) -> dict:
     settings = Settings.from_env()
     with tempfile.TemporaryDirectory() as work:
         labels = Path(work) / "review_labels.jsonl"
-        use_reviews = from_reviews and export_review_labels(settings, labels) > 0
+        use_reviews = from_reviews and _export_review_labels(settings, labels) > 0
         report = training.retrain(labels if use_reviews else None, settings.scorecard, TrainingConfig(seed=seed),
                                   margin, settings.classifier_dir)
     if report["baseline"]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import re
 import sys
 from pathlib import Path
@@ -41,12 +40,8 @@ def cmd_export_labels(args: argparse.Namespace) -> int:
     from callscore.review import service
 
     store, settings = _store(getattr(args, "export_db", None) or args.db)
-    count = 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with store.session() as session, open(args.out, "w", encoding="utf-8") as f:
-        for row in service.export_labels(session, Path(settings.scorecard)):
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
+    with store.session() as session:
+        count = service.write_label_file(session, Path(settings.scorecard), args.out)
     print(f"{count} labels written to {args.out}", file=sys.stderr)
     return 0
 

@@ -4,6 +4,7 @@ Plain functions over a Session; the caller owns the transaction."""
 from __future__ import annotations
 
 import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -644,6 +645,17 @@ def export_labels(session: Session, default_card: Path):
                 yield {"text": text, "items": [behaviour] if happened else [], "group": call_id, "source": "review",
                        "reviewer": names.get(review.reviewer_id, "?"), "item": item.item_id,
                        "label": item.human_outcome}
+
+
+def write_label_file(session: Session, default_card: Path, target: Path) -> int:
+    """export_labels as JSONL (the line format `callscore models train --from-reviews` reads); returns the count."""
+    count = 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8") as f:
+        for row in export_labels(session, default_card):
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
 
 
 def list_users(session: Session) -> list[User]:
