@@ -64,7 +64,7 @@ class Run(Base):
     __tablename__ = "runs"
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # one of RUN_KINDS
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | completed | failed
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | completed | failed | abandoned (its process died)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
     parameters: Mapped[dict] = mapped_column(default=dict)

@@ -2,6 +2,8 @@
 (the flows commit once per result, so a killed run loses at most the call it was on)."""
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,10 +91,35 @@ def quarantined(session: Session) -> dict[str, str]:
 
 
 def start_run(session: Session, kind: str, parameters: dict, flow_run_id: str | None = None) -> int:
-    run = Run(kind=kind, parameters=parameters, flow_run_id=flow_run_id)
+    """A new run, recorded with this host and process so that a later run can tell it was killed."""
+    abandon_dead_runs(session)
+    owner = {"host": socket.gethostname(), "pid": os.getpid()}
+    run = Run(kind=kind, parameters=parameters | {"owner": owner}, flow_run_id=flow_run_id)
     session.add(run)
     session.flush()
     return run.id
+
+
+def abandon_dead_runs(session: Session) -> list[int]:
+    """Runs still 'running' whose process on this host is gone (killed, crashed) become 'abandoned'."""
+    dead = []
+    for run in session.scalars(select(Run).where(Run.status == "running")):
+        owner = (run.parameters or {}).get("owner") or {}
+        if owner.get("host") == socket.gethostname() and owner.get("pid") and not _alive(owner["pid"]):
+            dead.append(run.id)
+    if dead:
+        session.execute(update(Run).where(Run.id.in_(dead)).values(status="abandoned", finished_at=utcnow()))
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def finish_run(session: Session, run_id: int, counts: dict, status: str = "completed") -> None:

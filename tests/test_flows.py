@@ -22,7 +22,7 @@ from callscore.flows.discover import discover  # noqa: E402
 from callscore.settings import Settings  # noqa: E402
 from callscore.store import Store  # noqa: E402
 from callscore.store import repository as repo  # noqa: E402
-from callscore.store.models import Call, Quarantine, Result, Review, ReviewItem  # noqa: E402
+from callscore.store.models import Call, Quarantine, Result, Review, ReviewItem, Run  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEFAULT_CARD = Path(__file__).parents[1] / "scorecards" / "default.yaml"
@@ -194,6 +194,8 @@ def test_killed_run_rerun_scores_every_call_exactly_once(prefect_api, tmp_path, 
     summary = nightly_scoring(str(inbox))
     assert results_per_call(store) == {"a": 1, "b": 1, "c": 1}
     assert (summary["scored"], summary["skipped"]) == (3 - done_before, done_before)
+    with store.session() as session:  # the killed run is marked, not left 'running' for ever
+        assert sorted(session.scalars(select(Run.status))) == ["abandoned", "completed"]
 
 
 def test_dask_two_worker_processes_write_to_one_store(prefect_api, tmp_path, monkeypatch):
