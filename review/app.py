@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from callscore.pipeline import audio_redact
 from callscore.pipeline.audio import AudioError
-from callscore.review import analytics_pages, auth, service
+from callscore.review import analytics_pages, auth, disputes, service
 from callscore.review.service import Forbidden, ReviewError
 from callscore.settings import Settings
 from callscore.store import Store, open_store
@@ -50,6 +50,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
     elif isinstance(store, str):
         store = Store(store)
     import callscore.store.review_models  # noqa: F401  (tables on Base.metadata)
+    import callscore.store.dispute_models  # noqa: F401
 
     signer = auth.SessionSigner(auth.load_secret(settings.home))
     limiter = auth.LoginLimiter()
@@ -239,7 +240,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
                 and (calibration is None or calibration.status == "open"),
                 "weights": {i.id: {"w": i.weight, "af": i.auto_fail} for i in card.items},
                 "has_audio": call.purged_at is None, "talk": (document or {}).get("talk") or {},
-                "next_call": _next_of(neighbours, call_id)}
+                "next_call": _next_of(neighbours, call_id), **disputes.call_extras(session, call_id, user)}
 
     @app.get("/calls/{call_id}", response_class=HTMLResponse)
     def call_page(request: Request, call_id: str):
@@ -408,6 +409,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
                         headers={"Content-Disposition": 'attachment; filename="review_labels.jsonl"'})
 
     app.include_router(analytics_pages.build_router(store, render, require_user, checked_form))
+    app.include_router(disputes.build_router(store, render, require_user, checked_form, default_card))
 
     @app.get("/healthz")
     def healthz():
