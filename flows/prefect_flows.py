@@ -129,11 +129,13 @@ def serve(inbox: str, cron: str, scorecard: str | None = None, workers: int = DE
           dask: str | None = None) -> None:
     """Serve the deployments from this process: nightly on `cron`, reprocess when triggered (UI or API),
     retention daily at 03:30 (deletes transcripts and evidence older than the configured days), and the
-    classifier retraining from confirmed reviews on Mondays at 04:00 (activates only if not worse)."""
+    classifier retraining from confirmed reviews on Mondays at 04:00 (activates only if not worse), and
+    the weekly QA report (targets, review samples, HTML + artifact) on Mondays at 06:00."""
     from prefect import serve as prefect_serve
 
     from callscore.flows.retention import retention
     from callscore.flows.retrain import retrain_classifier
+    from callscore.flows.weekly_report import weekly_qa_report
 
     runner = task_runner(workers, dask)
     parameters = {k: v for k, v in {"inbox": inbox, "scorecard": scorecard}.items() if v}
@@ -142,4 +144,5 @@ def serve(inbox: str, cron: str, scorecard: str | None = None, workers: int = DE
         reprocess.with_options(task_runner=runner).to_deployment(
             name="reprocess", parameters={"scorecard": scorecard} if scorecard else {}),
         retention.to_deployment(name="retention", cron="30 3 * * *"),
-        retrain_classifier.to_deployment(name="weekly", cron="0 4 * * 1"))
+        retrain_classifier.to_deployment(name="weekly", cron="0 4 * * 1"),
+        weekly_qa_report.to_deployment(name="weekly", cron="0 6 * * 1"))

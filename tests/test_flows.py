@@ -239,3 +239,15 @@ def test_retrain_flow_compares_with_the_active_model_and_activates(prefect_api, 
     # the same seed data and seed give the same metrics: not worse anywhere, so it is activated
     assert all(row["delta"] == 0 for row in report["items"])
     assert report["activated"] and phrases.active_version(root) == report["candidate"]
+
+
+def test_weekly_qa_report_flow_writes_the_report_and_draws_review_samples(prefect_api, tmp_path, monkeypatch):
+    from callscore.flows.weekly_report import weekly_qa_report
+    from callscore.review import demo
+
+    store = fresh_store(tmp_path / "home", monkeypatch)
+    demo.seed(store, FIXTURES / "stereo_call.ogg")  # three calls in 2026-W45, agents A1 and A2
+    summary = weekly_qa_report(week="2026-W45")
+    assert "2026-W45" in Path(summary["html"]).read_text()
+    assert set(summary["sampled"]) == {"A1", "A2"} and all(n >= 1 for n in summary["sampled"].values())
+    assert weekly_qa_report(week="2026-W45")["sampled"] == summary["sampled"]  # the draw is reproducible
