@@ -1,20 +1,17 @@
 """Agent feedback loop (issue 8): acknowledge, dispute an item, a lead resolves (upheld / overturned).
 SQLite stores seeded by review/demo.py, no speech models."""
-import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from starlette.testclient import TestClient
 
 from callscore.review import demo
-from callscore.review.app import create_app
 from callscore.review.auth import hash_password
-from callscore.settings import Settings
 from callscore.store import Store
 from callscore.store.dispute_models import Acknowledgement, Dispute
 from callscore.store.models import Call, Review, ReviewEvent
 from callscore.store.repository import add_user
+from test_review_app import client_for, csrf_of
 
 AUDIO = Path(__file__).parent / "fixtures" / "stereo_call.ogg"
 
@@ -27,18 +24,6 @@ def env(tmp_path):
         add_user(session, "abel", hash_password(demo.DEMO_PASSWORD), "agent", "A2")
     yield {"store": store, "tmp": tmp_path, **seeded}
     store.engine.dispose()
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def client_for(env, name) -> TestClient:
-    app = create_app(env["store"], Settings(home=env["tmp"] / "home", cache_dir=env["tmp"] / "cache"))
-    client = TestClient(app)
-    token = csrf_of(client.get("/login").text)
-    client.post("/login", data={"username": name, "password": demo.DEMO_PASSWORD, "csrf_token": token})
-    return client
 
 
 def post(client, url, **data):

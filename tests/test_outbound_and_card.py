@@ -17,6 +17,7 @@ from callscore.pipeline.score import score_call
 from callscore.settings import REPO_ROOT, Settings
 from callscore.store import Store
 from conftest import FIXTURES
+from test_review_app import csrf_of
 
 OUTBOUND = REPO_ROOT / "scorecards" / "outbound_sales.yaml"
 # every way the card number and code could survive: digits (any grouping) or spoken digits
@@ -85,7 +86,7 @@ def test_a_spoken_card_number_leaves_no_trace(tmp_path, monkeypatch):
         assert "card_call" in content and _traces(content) == []
 
     client = TestClient(create_app(store, settings))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    token = csrf_of(client.get("/login").text)
     client.post("/login", data={"username": "ana", "password": "s3cret-pass", "csrf_token": token})
     page = client.get("/calls/card_call")
     assert page.status_code == 200 and "CARD_NUMBER" in page.text and _traces(page.text) == []
