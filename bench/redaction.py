@@ -1,6 +1,11 @@
-"""Redaction recall and false-redaction rate on the labelled sets.
+"""Redaction recall and false-redaction rate on the labelled sets, each set on its own and side by side.
 
-    python bench/redaction.py [--set tests/redaction_set.jsonl] [--heldout tests/redaction_heldout.jsonl] [--show]
+    python bench/redaction.py [--sets PATH ...] [--show]
+
+Default sets (all under tests/), and what each one is worth as a measurement:
+- redaction_set.jsonl       the development set the rules were written against;
+- redaction_heldout.jsonl   written after the first version, then used to fix its misses (development too now);
+- redaction_heldout2.jsonl  written before the second round of changes and never tuned on: the honest figure.
 
 Set format (one JSON object per line):
     {"id": "card003-1", "call": "card003", "turn": 1, "text": "it's four five three two ...",
@@ -25,9 +30,11 @@ from pathlib import Path
 
 from common import table
 
-from callscore.pipeline.redact import RedactionConfig, evaluate
+from callscore.pipeline.redact import TYPES, RedactionConfig, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SETS = [ROOT / "tests" / name for name in
+                ("redaction_set.jsonl", "redaction_heldout.jsonl", "redaction_heldout2.jsonl")]
 TARGETS = {"card_number": 0.99, "security_code": 0.99}  # every other type: 0.95
 FALSE_MAX = 0.02
 
@@ -36,37 +43,59 @@ def load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def report(name: str, path: Path, show: bool) -> bool:
-    result = evaluate(load(path), RedactionConfig())
-    ok = True
+def targets_met(result: dict) -> bool:
+    recall_ok = all(row["recall"] >= TARGETS.get(row["type"], 0.95) for row in result["rows"] if row["type"] != "ALL")
+    return recall_ok and result["lookalike_false_rate"] <= FALSE_MAX and result["word_false_rate"] <= FALSE_MAX
+
+
+def report(path: Path, result: dict, show: bool) -> None:
     for row in result["rows"]:
-        target = TARGETS.get(row["type"], 0.95)
-        row["target"] = target
-        row["met"] = "yes" if row["recall"] >= target else "NO"
-        ok &= row["type"] == "ALL" or row["recall"] >= target
-    print(f"\n== {name}: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        row["target"] = TARGETS.get(row["type"], 0.95)
+        row["met"] = "yes" if row["recall"] >= row["target"] else "NO"
+    print(f"\n== {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(table(result["rows"], ["type", "entities", "caught", "recall", "target", "met", "type_ok"]))
     print(f"look-alike lines: {result['lookalikes']}, with any word masked: {result['lookalike_false_rate']:.3%}  "
           f"| non-entity words masked: {result['word_false_rate']:.3%}  (target <= {FALSE_MAX:.0%})")
-    ok &= result["lookalike_false_rate"] <= FALSE_MAX and result["word_false_rate"] <= FALSE_MAX
     if show:
         for miss in result["misses"]:
             print("MISS ", *miss)
         for hit in result["false_hits"]:
             print("FALSE", *hit)
-    return ok
+
+
+def side_by_side(results: dict[str, dict]) -> str:
+    """One row per type, one column per set: recall (caught/entities); then the false-redaction rates."""
+    rows = []
+    for kind in (*TYPES, "ALL"):
+        row = {"type": kind}
+        for name, result in results.items():
+            got = next((r for r in result["rows"] if r["type"] == kind), None)
+            row[name] = f"{got['recall']:.3f} ({got['caught']}/{got['entities']})" if got else None
+        rows.append(row)
+    rows.append({"type": "look-alike lines masked",
+                 **{name: f"{r['lookalike_false_rate']:.2%} (of {r['lookalikes']})" for name, r in results.items()}})
+    rows.append({"type": "non-entity words masked",
+                 **{name: f"{r['word_false_rate']:.2%}" for name, r in results.items()}})
+    rows.append({"type": "all targets met",
+                 **{name: "yes" if targets_met(r) else "NO" for name, r in results.items()}})
+    return table(rows, ["type", *results])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--set", type=Path, default=ROOT / "tests" / "redaction_set.jsonl")
-    parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "redaction_heldout.jsonl")
+    parser.add_argument("--sets", type=Path, nargs="+", default=DEFAULT_SETS)
     parser.add_argument("--show", action="store_true", help="print every miss and false redaction")
     args = parser.parse_args()
-    ok = report("labelled set", args.set, args.show)
-    if args.heldout.exists():
-        ok = report("held-out set", args.heldout, args.show) and ok
-    print("\nall targets met" if ok else "\ntargets NOT met")
+    results = {}
+    for path in args.sets:
+        if not path.exists():
+            print(f"\n(skipped, not found: {path})")
+            continue
+        results[path.stem] = evaluate(load(path), RedactionConfig())
+        report(path, results[path.stem], args.show)
+    print("\n== side by side: recall per type (caught/entities), false redaction")
+    print(side_by_side(results))
+    print("\nall targets met" if all(targets_met(r) for r in results.values()) else "\ntargets NOT met")
 
 
 if __name__ == "__main__":
