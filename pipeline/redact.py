@@ -100,33 +100,40 @@ TLDS = {"com", "co", "uk", "net", "org", "io", "gov", "edu", "us", "info", "biz"
 MAIL_DOMAINS = {"gmail", "googlemail", "hotmail", "yahoo", "outlook", "icloud", "aol", "btinternet", "live",
                 "msn", "protonmail", "proton", "mail", "sky", "virginmedia", "talktalk", "ntlworld", "me"}
 
+WEAK_NUMBER = "number"
 # Context: regex over the normalised word stream -> topic. Matches tag the word they start on.
+# Acronyms may be spelled out letter by letter by the ASR ("c v v", "s s n"), hence the optional spaces.
 TOPICS = [
     ("card", r"(card|cards|visa|mastercard|master card|amex|american express|maestro|discover|debit|credit|long number)"),
-    ("security", r"(security (code|number|digits?)|cvv2?|cvc2?|cv2|csc|cid|(?<!last )(three|four|3|4)( digit| digits)|"
-                 r"(back|front) of (the|your|my) card|on the back|signature strip|verification (code|number|value)|card code)"),
+    ("security", r"(security (code|number|digits?)|c ?v ?v ?2?|c ?v ?c ?2?|c ?v ?(2|two)|c ?s ?c|cid|"
+                 r"(?<!last )(three|four|3|4)( digit| digits)|(back|front|reverse) of (the|your|my) card|"
+                 r"on the (back|reverse)|signature strip|verification (code|number|value)|card code)"),
     ("expiry", r"(expir\w*|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
-    ("dob", r"(date (?:of|on|or|a|for) birth|dates of birth|birth ?dates?|birthdays?|born|dob|d o b|d\.o\.b\.?)"),
-    ("ni", r"(national insurance|insurance number|ni number|n i number|nino)"),
+    ("dob", r"(date (?:of|on|or|a|for) birth|dates of birth|birth ?dates?|birthdays?|born|dob|d ?o ?b|d\.o\.b\.?)"),
+    ("ni", r"(national insurance|insurance number|ni number|n ?i number|nino)"),
     ("ssn", r"(social security|social|ssn|s s n)"),
-    ("account", r"(account|accounts|acc no|routing|iban|building society|bank details)"),
+    ("account", r"(account|accounts|acc no|routing|iban|i b a n|building society|bank details)"),
     ("sortcode", r"(sort ?codes?|sorting code)"),
     ("phone", r"(phone|phones|mobile|telephone|landline|cell|cellphone|number to (call|reach)|contact number|"
-              r"call (me|you|us) (back )?(on|at)|reach (me|you) (on|at)|ring (me|you)|text (me|you)|whatsapp|"
-              r"(my|your|his|her|the|best|contact|home|work|daytime|evening|new|old|other|a) number|dial)"),
+              r"call (me|you|us) (back )?(on|at)|reach (me|you) (on|at)|ring (me|you)|text (me|you)|whatsapp|dial)"),
+    # "the number", "my number": a phone number, unless a topic was just named ("the card, the number on it is")
+    (WEAK_NUMBER, r"((my|your|his|her|the|best|contact|home|work|daytime|evening|new|old|other|a) number)"),
     ("email", r"(e ?-? ?mail|emails)"),
     ("postcode", r"(post ?codes?|postal codes?|zip( codes?)?|zipcodes?)"),
     ("address", r"(address|addresses|live at|lives at|living at|i live|moved to|first line)"),
     ("neg", r"(order|orders|ticket|tickets|reference|ref|invoice|case|tracking|booking|confirmation|transaction|"
             r"serial|model|claim|parcel|receipt|voucher|promo|coupon|incident|item|product|sku|job|extension|ext|"
             r"flight|room|seat|gate|page|step|version|policy|membership|member|customer number|batch|"
-            r"complaint|request|delivery|contract|plan|bundle|option|queue|meter|tariff|code word)"),
+            r"complaint|request|delivery|contract|plan|bundle|option|queue|meter|tariff|code word|imei)"),
     ("price", r"(£|\$|€|pounds?|quid|pence|p|dollars?|bucks|cents?|euros?|price|prices|cost|costs|charge|charged|"
               r"fee|fees|total|balance|bill|paid|refund|refunded|discount|percent|%)"),
     ("time", r"(o ?clock|oclock|am|pm|a\.m\.?|p\.m\.?|past|quarter|half|minutes?|hours?|seconds?|tonight|"
              r"morning|afternoon|evening|today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday|"
              r"saturday|sunday|week|weeks|days?|months?|years?|ago|between)"),
 ]
+# topics a weak "number" cue takes over when one of them was named just before it
+NUMBER_OWNERS = ("card", "security", "account", "sortcode", "ssn", "ni", "neg", "dob", "postcode")
+WEAK_NUMBER_LOOKBACK = 6
 _TOPIC_RE = [(topic, re.compile(r"(?<![\w£$€%])" + pattern + r"(?![\w£$€%])")) for topic, pattern in TOPICS]
 _TOKEN = re.compile(r"[a-z]+|\d+|[@/\-+.()£$€%:#&_]")
 _EDGE = ".,?!;:\"“”‘’…()[]{}"
@@ -189,6 +196,12 @@ def _iban_ok(code: str) -> bool:
 # ---------------------------------------------------------------- tokenising
 def _norm_word(text: str) -> str:
     return text.strip().strip(_EDGE).lower().replace("'", "").replace("’", "")
+
+
+def _context_word(text: str) -> str:
+    """A word as the context patterns see it: "CVV's" -> "cvv", "three-digit" -> "three digit"."""
+    word = re.sub(r"['’]s$", "", text.strip().strip(_EDGE).lower())
+    return word.replace("'", "").replace("’", "").replace("-", " ")
 
 
 def _tokenise(words: list[str]) -> list[_Tok]:
@@ -335,20 +348,29 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
 
 # ---------------------------------------------------------------- context
 class _Context:
-    def __init__(self, norm: list[str]):
-        self.at: list[set[str]] = [set() for _ in norm]
-        text, starts = "", []
-        for w, word in enumerate(norm):
-            starts.append(len(text))
-            text += word + " "
-        owner = []
-        for w, word in enumerate(norm):
-            owner += [w] * (len(word) + 1)
+    def __init__(self, words: list[str]):
+        self.at: list[set[str]] = [set() for _ in words]
+        text, owner = "", []  # owner: the word each character of text came from
+        for w, word in enumerate(words):
+            word = _context_word(word) + " "
+            text += word
+            owner += [w] * len(word)
         for topic, rx in _TOPIC_RE:
             for m in rx.finditer(text):
                 if m.start() < len(owner):
                     self.at[owner[m.start()]].add(topic)
                     self.at[owner[max(m.end() - 1, m.start())]].add(topic)
+        self._resolve_weak_number()
+
+    def _resolve_weak_number(self) -> None:
+        """'the number' means the card's (account's, order's...) number when that was named just before."""
+        for w, topics in enumerate(self.at):
+            if WEAK_NUMBER not in topics:
+                continue
+            topics.discard(WEAK_NUMBER)
+            named = next((t for d in range(0, WEAK_NUMBER_LOOKBACK + 1) if w - d >= 0
+                          for t in NUMBER_OWNERS if t in self.at[w - d]), None)
+            topics.add(named or "phone")
 
     def near(self, w0: int, w1: int, back: int = 20, ahead: int = 4) -> dict[str, int]:
         """topic -> distance in words of its nearest mention before w0 (or after w1, +2 penalty)."""
@@ -496,6 +518,42 @@ def _alnum_matches(toks: list[_Tok], i: int, max_tokens: int = 12):
             return
 
 
+def _is_name_word(tok: _Tok) -> bool:
+    return tok.text.isalpha() and tok.text not in NOT_NAME and tok.text not in TENS and \
+        tok.text not in UNITS and tok.text not in TEENS
+
+
+def _street_name_end(toks: list[_Tok], j: int, words: list[str], address_asked: bool) -> int | None:
+    """Last token of the street name starting at token j (just after the house number), or None.
+
+    - 1-3 name words and a street suffix, plus any suffix right after it: "mill lane", "park view"
+      ("park" may be a name too), "queens park road", "the old mill lane";
+    - no suffix, but "the" and 1-2 name words ("the green", "The Paddock") or a single name written as a
+      proper noun ("Kingsway"), only where an address was asked for or given: a bare "3 Samsung" or
+      "2 the..." is not an address.
+    A name never runs over a pause or sentence end written as punctuation ("9 The Paddock, Bath").
+    """
+    has_the = j < len(toks) and toks[j].text == "the"
+    first = j + 1 if has_the else j
+    names = 0
+    while first + names < len(toks) and names < 3 and _is_name_word(toks[first + names]):
+        names += 1
+        after = first + names
+        if after < len(toks) and toks[after].text in STREET_SUFFIXES:
+            while after + 1 < len(toks) and toks[after + 1].text in STREET_SUFFIXES and \
+                    toks[after + 1].w != toks[after].w:
+                after += 1
+            return after
+        if re.search(r"[,.;:?!]$", words[toks[first + names - 1].w]):
+            break
+    if names == 0 or not address_asked:
+        return None
+    proper = all(words[toks[k].w][:1].isupper() for k in range(first, first + names))
+    if has_the and names <= 2 or names == 1 and proper:
+        return first + names - 1
+    return None
+
+
 # ---------------------------------------------------------------- detection
 @dataclass
 class _Hit:
@@ -507,7 +565,7 @@ class _Hit:
 def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> list[_Hit]:
     norm = [_norm_word(w) for w in words]
     toks = _tokenise(words)
-    ctx = _Context(norm)
+    ctx = _Context(words)
     runs = _runs(toks)
     hits: list[_Hit] = []
     gb, us = "en_GB" in locales, "en_US" in locales
@@ -564,9 +622,11 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             taken.update(found)
             ws = {w for x in found for w in runs[x].words}
             ws |= {toks[k].w for x in found for k in range(runs[x].t0, runs[x].t1 + 1)}
-            for x, y in zip(found, found[1:]):  # "four five three two, sorry, oh one..."
+            # the caller's own hesitation inside the number is masked with it ("four five three two, sorry,
+            # oh one..."); a backchannel ("uh-huh", "mhm") is the other speaker's turn and is left alone
+            for x, y in zip(found, found[1:]):
                 gap = range(runs[x].w1 + 1, runs[y].w0)
-                if len(gap) <= 2 and all(norm[w] in FILLERS | {"sorry", "uh-huh"} for w in gap):
+                if len(gap) <= 2 and all(norm[w] in FILLERS | {"sorry"} for w in gap):
                     ws.update(gap)
             add("card_number", ws)
 
@@ -741,16 +801,10 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             house, j = house + more[0], j + more[1]  # "two nine three park view"
         if j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha() and toks[j].w == toks[i].w:
             j += 1  # 221b
-        names = 0  # 1-3 name words ("park" may be a name too: "10 park view"), then the suffix
-        while j + names < len(toks) and names < 3 and toks[j + names].text.isalpha() and \
-                toks[j + names].text not in NOT_NAME and toks[j + names].text not in TENS and \
-                toks[j + names].text not in UNITS and toks[j + names].text not in TEENS:
-            names += 1
-            if j + names < len(toks) and toks[j + names].text in STREET_SUFFIXES:
-                break
-        else:
+        address_asked = _wins(ctx.near(toks[i].w, toks[i].w, back=15), "address", ("neg", "price", "time"))
+        j = _street_name_end(toks, j, words, address_asked)
+        if j is None:
             continue
-        j += names
         start = i
         k = i - 1
         while k >= 0 and toks[k].text in (",",):
