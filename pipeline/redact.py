@@ -63,6 +63,7 @@ TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fourty": 4, "fifty": 5, "sixty": 
         "eighty": 8, "ninety": 9}
 HOMOPHONES = {"for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate": "8"}  # only between digits
 FILLERS = {"uh", "um", "erm", "er", "ah", "hmm", "mm", "uhm"}
+DAY_TENS = {"twenty", "thirty"}  # the tens a day of the month can start with
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
             "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
             "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
@@ -134,6 +135,7 @@ TOPICS = [
 # topics a weak "number" cue takes over when one of them was named just before it
 NUMBER_OWNERS = ("card", "security", "account", "sortcode", "ssn", "ni", "neg", "dob", "postcode")
 WEAK_NUMBER_LOOKBACK = 6
+LUHN_NEG_WITHIN = 8  # words between "order number" (etc.) and a Luhn-valid number for it to stay an order number
 _TOPIC_RE = [(topic, re.compile(r"(?<![\w£$€%])" + pattern + r"(?![\w£$€%])")) for topic, pattern in TOPICS]
 _TOKEN = re.compile(r"[a-z]+|\d+|[@/\-+.()£$€%:#&_]")
 _EDGE = ".,?!;:\"“”‘’…()[]{}"
@@ -400,8 +402,8 @@ def _wins(ctx: dict[str, int], topic: str | tuple, rivals: tuple, within: int = 
 
 
 # ---------------------------------------------------------------- parsers
-def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> int | None:
-    """End token (inclusive) of a spoken/written date starting at token i, or None.
+def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> tuple[int, bool] | None:
+    """(end token inclusive, has a year) of a spoken/written date starting at token i, or None.
 
     day-month-year ("the fourth of may nineteen eighty", "3rd of March 85", "third of the third"),
     month-day-year ("may the 4th, 1980"), month-year ("april twenty twenty six", when want_day is False).
@@ -415,9 +417,9 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> int | None:
         t = text(k)
         if t in ORDINALS:
             return k
-        if t in TENS and text(k + 1) in ORDINALS:
+        if t in DAY_TENS and text(k + 1) in ORDINALS:  # "twenty first"; "eighty, fourth" is a year and a day
             return k + 1
-        if t in TENS and text(k + 1) == "-" and text(k + 2) in ORDINALS:
+        if t in DAY_TENS and text(k + 1) == "-" and text(k + 2) in ORDINALS:
             return k + 2
         if t.isdigit() and 1 <= int(t) <= 31 and len(t) <= 2:
             return k + 1 if text(k + 1) in ("st", "nd", "rd", "th") else k
@@ -444,7 +446,7 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> int | None:
 
     k = i + 1 if text(i) == "the" else i
     d = day(k)
-    if want_day and d is not None and (text(k) in ORDINALS or text(k) in TENS or text(d) in ("st", "nd", "rd", "th")
+    if want_day and d is not None and (text(k) in ORDINALS or text(k) in DAY_TENS or text(d) in ("st", "nd", "rd", "th")
                                        or text(d + 1) == "of" or text(d + 1) in MONTHS):
         j = d + 1
         if text(j) == "of":
@@ -455,7 +457,7 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> int | None:
             if text(j) in (",", "of", "in"):
                 j += 1
             y = year(j)
-            return y if y is not None else m
+            return (y, True) if y is not None else (m, False)
     m = month(k) if text(k) in MONTHS else None
     if m is not None:
         j = m + 1
@@ -464,12 +466,12 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> int | None:
         d = day(j)
         if want_day and d is not None:
             y = year(d + 1)
-            return y if y is not None else d
+            return (y, True) if y is not None else (d, False)
         if text(j) in ("of", "in"):
             j += 1
         y = year(j)
         if y is not None:
-            return y
+            return y, True
     return None
 
 
@@ -587,6 +589,9 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         c = ctx.near(run.w0, run.w1, back=30, ahead=6)
         # prices and times do not explain a 12+ digit number; an order/reference or a phone does
         card_ctx = _wins(c, "card", ("neg", "phone", "account", "sortcode", "ssn", "ni"), within=30)
+        # one random number in ten passes Luhn: an order / tracking / IMEI number named right before it is
+        # taken at its word; anywhere else a Luhn-valid number is masked as a card
+        named_not_card = _wins(c, "neg", ("card",), within=LUHN_NEG_WITHIN)
         chain, total = [a], run.n
         for b in range(a + 1, len(runs)):
             prev, nxt = runs[chain[-1]], runs[b]
@@ -604,7 +609,7 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             total += nxt.n
         digits = "".join(runs[k].digits for k in chain)
         found = chain if card_ctx and len(digits) >= 12 else None  # in card context: the whole chain
-        for k in range(len(chain), 0, -1) if found is None else ():  # else the longest prefix that is a card
+        for k in range(len(chain), 0, -1) if found is None and not named_not_card else ():  # longest card prefix
             d = "".join(runs[x].digits for x in chain[:k])
             if 13 <= len(d) <= 19 and luhn_ok(d) and d[0] in "23456":
                 found = chain[:k]
@@ -635,11 +640,11 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
     for i in range(len(toks)):
         if toks[i].text in MONTHS or toks[i].text in ORDINALS or toks[i].text in ("the",) or \
                 toks[i].text.isdigit() or toks[i].text in TENS:
-            end = _date_at(toks, i)
-            if end is not None and end > i:
-                date_ends[i] = end
+            got = _date_at(toks, i)
+            if got is not None and got[0] > i:
+                date_ends[i] = got
     covered = -1
-    for i, end in sorted(date_ends.items()):
+    for i, (end, has_year) in sorted(date_ends.items()):
         if i <= covered:
             continue
         w0, w1 = toks[i].w, toks[end].w
@@ -651,14 +656,16 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         if _wins(c, "dob", ("price", "neg", "expiry"), within=25):
             add("date_of_birth", span_words(start, end))
             covered = end
-        elif _wins(c, ("expiry", "card"), ("price", "neg", "dob", "time"), within=25):
+        # a card expires in a month of a year: "the card arrived on the 5th of June" is no expiry date
+        elif has_year and _wins(c, ("expiry", "card"), ("price", "neg", "dob", "time"), within=25):
             add("expiry_date", span_words(start, end))
             covered = end
     for i in range(len(toks)):  # "expires april twenty six"
         if toks[i].text in MONTHS and toks[i].text != "may" or (toks[i].text == "may" and i > 0 and
                                                                   toks[i - 1].text in ("in", "of", "is", "until", "till")):
-            end = _date_at(toks, i, want_day=False)
-            if end is not None:
+            got = _date_at(toks, i, want_day=False)
+            if got is not None:
+                end = got[0]
                 c = ctx.near(toks[i].w, toks[end].w, back=15)
                 if _wins(c, "expiry", ("price", "neg", "dob", "time")) or _wins(c, "dob", ("price", "neg", "expiry")):
                     add("expiry_date" if _wins(c, "expiry", ("dob",)) else "date_of_birth", span_words(i, end))
@@ -684,8 +691,9 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             if 1 <= mm <= 12:
                 add("expiry_date", ws)
                 continue
-        # date of birth as digits: 12/03/1985, 120385, one two oh three eight five
-        if n in (5, 6, 7, 8) and _wins(c, "dob", NEG + ("expiry", "phone", "account"), within=25):
+        # date of birth as digits: 12/03/1985, 4/7/80, 120385, one two oh three eight five
+        written_date = len(groups) == 3 and len(set(run.seps)) == 1 and run.seps[0] in "/.-"
+        if (n in (5, 6, 7, 8) or written_date and n == 4) and _wins(c, "dob", NEG + ("expiry", "phone", "account"), within=25):
             add("date_of_birth", ws)
             continue
         # national ids
