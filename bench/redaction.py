@@ -5,7 +5,10 @@
 Default sets (all under tests/), and what each one is worth as a measurement:
 - redaction_set.jsonl       the development set the rules were written against;
 - redaction_heldout.jsonl   written after the first version, then used to fix its misses (development too now);
-- redaction_heldout2.jsonl  written before the second round of changes and never tuned on: the honest figure.
+- redaction_heldout2.jsonl  written before the second round of changes and not tuned on, but its miss list was
+                            seen once before those changes (a few fixed classes overlap it, see the commit log);
+- redaction_heldout3.jsonl  written before the second round of changes; only its aggregate figures were seen
+                            until the changes were done: the cleanest "never seen" figure.
 
 Set format (one JSON object per line):
     {"id": "card003-1", "call": "card003", "turn": 1, "text": "it's four five three two ...",
@@ -34,7 +37,8 @@ from callscore.pipeline.redact import TYPES, RedactionConfig, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = [ROOT / "tests" / name for name in
-                ("redaction_set.jsonl", "redaction_heldout.jsonl", "redaction_heldout2.jsonl")]
+                ("redaction_set.jsonl", "redaction_heldout.jsonl", "redaction_heldout2.jsonl",
+                 "redaction_heldout3.jsonl")]
 TARGETS = {"card_number": 0.99, "security_code": 0.99}  # every other type: 0.95
 FALSE_MAX = 0.02
 

@@ -82,7 +82,7 @@ STREET_SUFFIXES = {"street", "st", "road", "rd", "lane", "ln", "avenue", "ave", 
                    "way", "crescent", "cres", "court", "ct", "place", "pl", "terrace", "grove", "gardens",
                    "boulevard", "blvd", "parkway", "pkwy", "square", "sq", "hill", "row", "walk", "mews",
                    "green", "view", "rise", "parade", "highway", "hwy", "circle", "trail", "vale", "wharf",
-                   "croft", "meadows", "gate", "park"}
+                   "croft", "meadows", "gate", "park", "cottages", "mansions", "quay"}
 # words that cannot be part of a street name (so "2 days down the road" is not an address)
 NOT_NAME = set("""a an the of on in at to for from by with and or but is are was were be been it its this that
 these those my your our their his her i you we they me him them us up down out off over under into onto
@@ -135,6 +135,7 @@ TOPICS = [
 # topics a weak "number" cue takes over when one of them was named just before it
 NUMBER_OWNERS = ("card", "security", "account", "sortcode", "ssn", "ni", "neg", "dob", "postcode")
 WEAK_NUMBER_LOOKBACK = 6
+CARD_PART_MIN = 8  # digits in card context that are a card number read in part, not a code or a date
 LUHN_NEG_WITHIN = 8  # words between "order number" (etc.) and a Luhn-valid number for it to stay an order number
 _TOPIC_RE = [(topic, re.compile(r"(?<![\w£$€%])" + pattern + r"(?![\w£$€%])")) for topic, pattern in TOPICS]
 _TOKEN = re.compile(r"[a-z]+|\d+|[@/\-+.()£$€%:#&_]")
@@ -348,6 +349,11 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
     return [r for r in runs if not (r.oh_only and r.n <= 2)]
 
 
+def _written_date(run: _Run) -> bool:
+    """Three groups joined by one kind of separator: 12/03/1985, 4.7.80, 1985-03-12."""
+    return len([g for g in run.groups if g]) == 3 and len(set(run.seps)) == 1 and run.seps[0] in "/.-"
+
+
 # ---------------------------------------------------------------- context
 class _Context:
     def __init__(self, words: list[str]):
@@ -548,11 +554,16 @@ def _street_name_end(toks: list[_Tok], j: int, words: list[str], address_asked: 
             return after
         if re.search(r"[,.;:?!]$", words[toks[first + names - 1].w]):
             break
-    if names == 0 or not address_asked:
+    if names == 0:
+        return None
+    last = first + names - 1
+    if has_the and toks[last].text in STREET_SUFFIXES:  # "14 the crescent": a number, "the" and a street word
+        return last
+    if not address_asked:
         return None
     proper = all(words[toks[k].w][:1].isupper() for k in range(first, first + names))
     if has_the and names <= 2 or names == 1 and proper:
-        return first + names - 1
+        return last
     return None
 
 
@@ -615,6 +626,10 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                 found = chain[:k]
                 break
         if found is None and card_ctx and len(digits) >= 12:
+            found = chain
+        # in card context, one unbroken stretch of 8+ digits is the card read in part before a repeat or a
+        # pause ("it's 4532 0151, sorry, could you...") unless it is written as a date ("12/03/2024")
+        if found is None and card_ctx and len(chain) == 1 and run.n >= CARD_PART_MIN and not _written_date(run):
             found = chain
         if found is None and card_ctx:
             for x in chain:  # one long run holding card + expiry/code said without pause
@@ -692,8 +707,7 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                 add("expiry_date", ws)
                 continue
         # date of birth as digits: 12/03/1985, 4/7/80, 120385, one two oh three eight five
-        written_date = len(groups) == 3 and len(set(run.seps)) == 1 and run.seps[0] in "/.-"
-        if (n in (5, 6, 7, 8) or written_date and n == 4) and _wins(c, "dob", NEG + ("expiry", "phone", "account"), within=25):
+        if (n in (5, 6, 7, 8) or _written_date(run) and n == 4) and _wins(c, "dob", NEG + ("expiry", "phone", "account"), within=25):
             add("date_of_birth", ws)
             continue
         # national ids

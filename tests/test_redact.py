@@ -112,3 +112,68 @@ def test_spoken_forms():
     }
     for text, kind in cases.items():
         assert redact_text(text)[1] == [kind], text
+
+
+def masked_words(text: str) -> list[str]:
+    """The words of text that redaction masks."""
+    texts, _ = redact_words(words_of(text))
+    return [word for word, out in zip(text.split(), texts) if out != word]
+
+
+def test_context_words_as_the_asr_writes_them():
+    # hyphenated, possessive and letter-by-letter forms of the cue words
+    assert redact_text("what's the three-digit code on the reverse? nine nine two")[1] == ["security_code"]
+    assert redact_text("CVV's 4 1 8")[1] == ["security_code"]
+    assert redact_text("the c v c is two two one")[1] == ["security_code"]
+    assert redact_text("the expiry's oh four twenty nine")[1] == ["expiry_date"]
+
+
+def test_a_bare_number_cue_takes_the_topic_just_named():
+    digits = "four nine two nine, eight eight one two, three four five six, seven eight nine three"
+    assert not luhn_ok("4929881234567893")  # only the card context can explain it
+    assert redact_text(f"it's a debit card, the number on it is {digits}")[1] == ["card_number"]
+    assert redact_text("what's the best number for you? oh seven seven double oh nine double oh one two three")[1] \
+        == ["phone_number"]
+    assert redact_text("can I take your account number? it's one two three four five six seven eight")[1] \
+        == ["bank_account"]
+
+
+def test_backchannel_between_card_parts_is_not_masked():
+    turn1, agent, turn2 = "it's 4532 0151", "uh-huh", "1283 0366"
+    texts, redactions = redact_words(words_of(turn1) + words_of(agent, 5) + words_of(turn2, 7))
+    assert texts[0] == "it's" and texts[3] == "uh-huh"
+    assert texts[1] == texts[2] == texts[4] == texts[5] == "[CARD_NUMBER]"
+    assert {r.type for r in redactions} == {"card_number"}
+
+
+def test_street_names_without_a_suffix_and_with_several():
+    assert redact_text("first line of the address? eleven the green")[0].endswith("[STREET_ADDRESS]")
+    assert redact_text("I live at 61 Kingsway")[1] == ["street_address"]
+    assert redact_text("it's flat 2, 14 the crescent")[1] == ["street_address"]
+    assert masked_words("deliver it to 27 Queens Park Road please") == ["27", "Queens", "Park", "Road"]
+    for text in ["we live 3 miles down Church Road", "I bought 3 Samsung phones", "I live at number 14"]:
+        assert redact_text(text) == (text, []), text
+
+
+def test_an_expiry_date_has_a_year():
+    for text in ["the card arrived on the 5th of June", "the offer expires on the 14th of August"]:
+        assert redact_text(text) == (text, []), text
+    assert redact_text("the card expires in may twenty twenty eight")[1] == ["expiry_date"]
+
+
+def test_luhn_valid_number_named_as_something_else():
+    pan = "4532 0151 1283 0366"
+    for cue in ("your order number is", "the IMEI is", "tracking number"):
+        assert redact_text(f"{cue} {pan}")[1] == [], cue
+    assert redact_text(f"here it is {pan}")[1] == ["card_number"]  # Luhn-valid and nothing else named
+
+
+def test_partial_card_read_before_a_repeat():
+    text = "what's the card number? it's 4532 0151 sorry could you say that again yes 4532 0151 1283 0366"
+    assert masked_words(text) == ["4532", "0151"] * 2 + ["1283", "0366"]
+    assert redact_text("I paid by card on 12/03/2024")[1] == []  # a date, not a card part
+
+
+def test_short_written_dates_of_birth():
+    assert redact_text("my dob is 4/7/80")[1] == ["date_of_birth"]
+    assert redact_text("born nineteen eighty, fourth of july")[1] == ["date_of_birth"]
