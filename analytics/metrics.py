@@ -1,12 +1,14 @@
-"""Talk metrics as columns (call_metrics), filled when a result is stored: store_result calls on_result_stored.
-`backfill` fills them for results stored before this table existed."""
+"""Columns analytics groups by, filled when a result is stored (store_result calls on_result_stored): talk metrics
+(call_metrics), script-step order (item_results.out_of_order) and the recording's telephony record from its sidecar.
+`backfill` fills them for results stored before those columns existed."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from callscore.analytics import telephony
 from callscore.store.analytics_models import CallMetrics, ReviewSample
-from callscore.store.models import Call, Result
+from callscore.store.models import Call, ItemResult, Result
 
 SAMPLED = "sampled"  # the flag a sampled call's current result carries, so the queue can filter on it
 
@@ -21,9 +23,27 @@ def metrics_of(document: dict) -> dict:
             "longest_monologue_s": talk.get("longest_monologue_s")}
 
 
+def out_of_order_steps(document: dict) -> dict[str, bool]:
+    """Script step -> whether it took part in an order violation (either side of a pair)."""
+    script = document.get("script") or {}
+    involved = {step for pair in script.get("order_violations") or [] for step in pair}
+    return {step["item"]: step["item"] in involved for step in script.get("steps") or []}
+
+
+def record_script_order(session: Session, result_id: int, document: dict) -> None:
+    for flag in (True, False):
+        steps = [step for step, out in out_of_order_steps(document).items() if out is flag]
+        if steps:
+            session.execute(update(ItemResult).where(ItemResult.result_id == result_id, ItemResult.item_id.in_(steps))
+                            .values(out_of_order=flag))
+
+
 def on_result_stored(session: Session, result_id: int, document: dict) -> None:
-    """Record the talk metrics; a call drawn for review keeps its `sampled` flag and stays in the queue."""
+    """Record the talk metrics and script order; a call drawn for review keeps its `sampled` flag and stays in the
+    queue; a sidecar's telephony fields become the call's telephony record."""
     session.add(CallMetrics(result_id=result_id, **metrics_of(document)))
+    record_script_order(session, result_id, document)
+    telephony.from_sidecar(session, session.get(Call, document["call_id"], populate_existing=True))
     if session.scalar(select(ReviewSample.id).where(ReviewSample.call_id == document["call_id"]).limit(1)):
         mark_sampled(session, document["call_id"])
 
@@ -39,9 +59,14 @@ def mark_sampled(session: Session, call_id: str) -> None:
 
 
 def backfill(session: Session) -> int:
-    """Metrics for current results that have none (stored before migration 0003). Returns how many."""
-    missing = session.execute(select(Result.id, Result.document).outerjoin(CallMetrics, CallMetrics.result_id == Result.id)
-                              .where(Result.is_current, CallMetrics.result_id.is_(None), Result.document.is_not(None))).all()
+    """Talk metrics and script order for current results stored before migrations 0003 / 0005 added them.
+    Returns how many results got talk metrics."""
+    current = select(Result.id, Result.document).where(Result.is_current, Result.document.is_not(None))
+    missing = session.execute(current.outerjoin(CallMetrics, CallMetrics.result_id == Result.id)
+                              .where(CallMetrics.result_id.is_(None))).all()
     session.add_all(CallMetrics(result_id=rid, **metrics_of(doc)) for rid, doc in missing)
+    unordered = current.where(~exists().where(ItemResult.result_id == Result.id, ItemResult.out_of_order.is_not(None)))
+    for rid, doc in session.execute(unordered).all():
+        record_script_order(session, rid, doc)
     session.flush()
     return len(missing)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,20 @@ TALK_METRICS = ("handle_s", "hold_s", "hold_count", "dead_air_share", "overtalk_
 WHEN = func.coalesce(Call.call_time, Call.created_at)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Where a table keeps what Filters and groupings look at: scored calls, or the telephony system's records."""
+    when: Any
+    agent: Any
+    team: Any
+    queue: Any
+    campaign: Any
+    scorecard: Any = None  # None: the table knows no scorecard, that filter does not apply
+
+
+SCORED = Columns(WHEN, Call.agent_id, Call.team, Call.queue, Call.campaign, Result.scorecard)
+
+
 @dataclass
 class Filters:
     since: datetime | None = None
@@ -33,24 +48,25 @@ class Filters:
     queue: str | None = None
     campaign: str | None = None
 
-    def conditions(self) -> list:
+    def conditions(self, on: Columns = SCORED) -> list:
         out = []
         if self.since:
-            out.append(WHEN >= self.since)
+            out.append(on.when >= self.since)
         if self.until:
-            out.append(WHEN < self.until)
-        for name in ("team", "queue", "campaign"):
+            out.append(on.when < self.until)
+        for name in ("team", "agent", "queue", "campaign"):
             if getattr(self, name):
-                out.append(getattr(Call, name) == getattr(self, name))
-        if self.agent:
-            out.append(Call.agent_id == self.agent)
-        if self.scorecard:
-            out.append(Result.scorecard.startswith(self.scorecard, autoescape=True))
+                out.append(getattr(on, name) == getattr(self, name))
+        if self.scorecard and on.scorecard is not None:
+            out.append(on.scorecard.startswith(self.scorecard, autoescape=True))
         return out
 
-    def for_week(self, week: str) -> Filters:
-        since, until = week_bounds(week)
+    def for_period(self, period: str, label: str) -> Filters:
+        since, until = period_bounds(period, label)
         return replace(self, since=since, until=until)
+
+    def for_week(self, week: str) -> Filters:
+        return self.for_period("week", week)
 
     def as_dict(self) -> dict:
         return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
@@ -74,22 +90,47 @@ def previous_week(week: str) -> str:
     return week_of(week_bounds(week)[0] - timedelta(days=7))
 
 
-def _group_key(session: Session, by: str | None):
+PERIODS = ("day", "week", "month")
+PERIOD_EXAMPLES = {"day": "2026-11-16", "week": "2026-W47", "month": "2026-11"}
+
+
+def period_bounds(period: str, label: str) -> tuple[datetime, datetime]:
+    """('day', '2026-11-16') / ('week', '2026-W47') / ('month', '2026-11') -> [start, end). ValueError if malformed."""
+    if period == "week":
+        return week_bounds(label)
+    if period == "day":
+        start = datetime.combine(date.fromisoformat(label), datetime.min.time())
+        return start, start + timedelta(days=1)
+    if period == "month":
+        start = datetime.strptime(label, "%Y-%m")
+        return start, (start + timedelta(days=32)).replace(day=1)
+    raise ValueError(f"period is one of {', '.join(PERIODS)}")
+
+
+def period_of(period: str, day: date | datetime) -> str:
+    if period == "week":
+        return week_of(day)
+    return day.strftime("%Y-%m-%d" if period == "day" else "%Y-%m")
+
+
+def previous_period(period: str, label: str) -> str:
+    return period_of(period, period_bounds(period, label)[0] - timedelta(days=1))
+
+
+def group_key(session: Session, by: str | None, on: Columns = SCORED):
     if by is None:
         return None
-    if by == "agent":
-        return Call.agent_id
-    if by == "team":
-        return Call.team
+    if by in ("agent", "team"):
+        return getattr(on, by)
     if by not in GROUPINGS:
         raise ValueError(f"group by one of {', '.join(GROUPINGS)}")
     if session.get_bind().dialect.name == "postgresql":
         if by == "week":
-            return func.to_char(func.date_trunc("week", WHEN), "YYYY-MM-DD")
-        return func.to_char(WHEN, "YYYY-MM-DD" if by == "day" else "YYYY-MM")
+            return func.to_char(func.date_trunc("week", on.when), "YYYY-MM-DD")
+        return func.to_char(on.when, "YYYY-MM-DD" if by == "day" else "YYYY-MM")
     if by == "week":  # the Monday: forward to Sunday (same day if Sunday), back six days
-        return func.date(WHEN, "weekday 0", "-6 days")
-    return func.strftime("%Y-%m-%d" if by == "day" else "%Y-%m", WHEN)
+        return func.date(on.when, "weekday 0", "-6 days")
+    return func.strftime("%Y-%m-%d" if by == "day" else "%Y-%m", on.when)
 
 
 def _label(by: str | None, key) -> str | None:
@@ -100,9 +141,9 @@ def _label(by: str | None, key) -> str | None:
     return key
 
 
-def _grouped(session: Session, by: str | None, columns: list, base, extra_keys: list = ()):
+def grouped(session: Session, by: str | None, columns: list, base, extra_keys: list = (), on: Columns = SCORED):
     """Run `base` (a select of `columns`' FROM/WHERE) grouped by `by` (and extra keys); rows as dicts."""
-    key = _group_key(session, by)
+    key = group_key(session, by, on)
     keys = ([key.label("key")] if key is not None else []) + list(extra_keys)
     query = base.with_only_columns(*keys, *columns)
     if keys:
@@ -138,7 +179,7 @@ def summary(session: Session, filters: Filters = Filters(), by: str | None = Non
     reviewed = Review.__table__.alias("reviewed")
     score = func.coalesce(reviewed.c.final_percent, Result.percent)
     base = current_results(filters, latest).outerjoin(reviewed, reviewed.c.id == latest.c.review_id)
-    rows = _grouped(session, by, [func.count(Result.id).label("calls"), func.count(latest.c.review_id).label("reviewed"),
+    rows = grouped(session, by, [func.count(Result.id).label("calls"), func.count(latest.c.review_id).label("reviewed"),
                                   func.count(score).label("n"), func.sum(score).label("total"),
                                   func.sum(score * score).label("total_sq"),
                                   _count_if(Result.auto_failed).label("auto_fails")], base)
@@ -146,7 +187,7 @@ def summary(session: Session, filters: Filters = Filters(), by: str | None = Non
 
 
 def _summary_row(row: dict) -> dict:
-    mean = stats.mean_ci(int(row["n"] or 0), _float(row["total"]), _float(row["total_sq"]))
+    mean = stats.mean_ci(int(row["n"] or 0), as_float(row["total"]), as_float(row["total_sq"]))
     calls = int(row["calls"])
     return {"key": row["key"], "calls": calls, "reviewed": int(row["reviewed"]),
             "reviewed_share": row["reviewed"] / calls if calls else None,
@@ -155,22 +196,26 @@ def _summary_row(row: dict) -> dict:
             "auto_fail_rate": (row["auto_fails"] or 0) / calls if calls else None}
 
 
-def _float(value) -> float | None:
+def as_float(value) -> float | None:
     return None if value is None else float(value)
 
 
 # ---- items: fail rate, machine vs human ----------------------------------------------------------
 
 def item_rates(session: Session, filters: Filters = Filters(), by: str | None = None) -> list[dict]:
-    """Per item (and group): applicable calls, fails, fail rate, using the reviewer's outcome where reviewed."""
+    """Per item (and group): applicable calls, fails, fail rate, using the reviewer's outcome where reviewed; for
+    script steps also how many calls had it as a step (as_step) and in how many it was out of order."""
     latest = _latest_review()
     outcome = func.coalesce(ReviewItem.human_outcome, ItemResult.outcome)
     base = (current_results(filters, latest).join(ItemResult, ItemResult.result_id == Result.id)
             .outerjoin(ReviewItem, and_(ReviewItem.review_id == latest.c.review_id, ReviewItem.item_id == ItemResult.item_id)))
-    rows = _grouped(session, by, [_count_if(outcome.in_(("pass", "fail"))).label("applicable"),
-                                  _count_if(outcome == "fail").label("fails")],
+    rows = grouped(session, by, [_count_if(outcome.in_(("pass", "fail"))).label("applicable"),
+                                  _count_if(outcome == "fail").label("fails"),
+                                  func.count(ItemResult.out_of_order).label("as_step"),
+                                  _count_if(ItemResult.out_of_order).label("out_of_order")],
                     base, [ItemResult.item_id.label("item")])
-    return [_rate_row(row, "fails", "applicable", "fail_rate") for row in rows]
+    return [_rate_row(_rate_row(row, "fails", "applicable", "fail_rate"), "out_of_order", "as_step", "out_of_order_rate")
+            for row in rows]
 
 
 def _rate_row(row: dict, part: str, whole: str, name: str) -> dict:
@@ -188,7 +233,7 @@ def disagreement(session: Session, filters: Filters = Filters(), by: str | None 
             .where(*filters.conditions()))
     if sampled_only:
         base = base.where(Review.call_id.in_(select(ReviewSample.call_id)))
-    rows = _grouped(session, by, [func.count().label("reviewed"),
+    rows = grouped(session, by, [func.count().label("reviewed"),
                                   _count_if(ReviewItem.machine_outcome != ReviewItem.human_outcome).label("changed")],
                     base, [ReviewItem.item_id.label("item")])
     return [_rate_row(row, "changed", "reviewed", "disagreement") for row in rows]
@@ -200,7 +245,7 @@ def talk_distribution(session: Session, filters: Filters = Filters(), by: str | 
                       metrics: tuple[str, ...] = TALK_METRICS) -> dict[str, list[dict]]:
     """metric -> per group: n, mean, [min, q1, median, q3, max]. Only the ranked values the quartiles need
     leave the database (window functions; the same interpolation as percentile_cont)."""
-    key = _group_key(session, by)
+    key = group_key(session, by)
     out = {}
     for metric in metrics:
         value = getattr(CallMetrics, metric)

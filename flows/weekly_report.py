@@ -15,7 +15,7 @@ from callscore.store import open_store
 def weekly_qa_report(week: str | None = None, sample_min: int = 4, sample_max: int = 8) -> dict:
     """`week` like 2026-W47; by default the week that ended most recently."""
     from callscore.analytics.query import week_of
-    from callscore.analytics.report import render_html, weekly
+    from callscore.analytics.report import build, render_html
     from callscore.analytics.sampling import sample_week
     from callscore.analytics.targets import evaluate
 
@@ -24,7 +24,7 @@ def weekly_qa_report(week: str | None = None, sample_min: int = 4, sample_max: i
     with open_store(settings).session() as session, session.begin():
         opened = evaluate(session, week)
         drawn = sample_week(session, week, (sample_min, sample_max))
-        report = weekly(session, week)
+        report = build(session, week)
     target = settings.home / "reports" / f"qa-{week}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_html(report))

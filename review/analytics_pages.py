@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from callscore.analytics import coaching, query, report, targets
+from callscore.analytics import coaching, query, report, script, targets, telephony
 from callscore.analytics.charts import FORMATS
 from callscore.analytics.query import Filters
 from callscore.review.service import Forbidden
@@ -26,13 +26,17 @@ def filters_of(request: Request, **fixed) -> Filters:
     return Filters(**(params | fixed))
 
 
-def this_week(request: Request) -> str:
-    week = request.query_params.get("week") or query.week_of(date.today())
+def period_of(request: Request) -> tuple[str, str]:
+    """The report's (period, label) from ?period=day|week|month&at=LABEL; the current one by default."""
+    period = request.query_params.get("period") or "week"
+    if period not in query.PERIODS:
+        raise Forbidden(f"period is one of {', '.join(query.PERIODS)}")
+    label = (request.query_params.get("at") or "").strip() or query.period_of(period, date.today())
     try:
-        query.week_bounds(week)
+        query.period_bounds(period, label)
     except ValueError:
-        raise Forbidden("week is like 2026-W47") from None
-    return week
+        raise Forbidden(f"a {period} is written like {query.PERIOD_EXAMPLES[period]}") from None
+    return period, label
 
 
 def build_router(store, render, require_user, checked_form) -> APIRouter:
@@ -49,6 +53,8 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
                     "agents": query.summary(session, filters, by="agent"),
                     "items": sorted(query.item_rates(session, filters), key=lambda r: -(r["fail_rate"] or 0)),
                     "disagreement": query.disagreement(session, filters),
+                    "telephony": telephony.overall(session, filters),
+                    "telephony_teams": telephony.kpis(session, filters, by="team") if not filters.team else [],
                     "r": {"talk": {m: (rows[0] if rows else None)
                                    for m, rows in query.talk_distribution(session, filters).items()}}}
         return page(request, "analytics_overview.html", user, title=title, tab=tab, filters=filters, **data)
@@ -102,20 +108,37 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
                     "disagreement": pick(query.disagreement(session, filters))}
         return page(request, "analytics_item.html", user, item=item, tab="item", **data)
 
+    @router.get("/analytics/script", response_class=HTMLResponse)
+    def script_page(request: Request):
+        user = require_user(request, VIEW)
+        filters = filters_of(request)
+        with store.session() as session:
+            steps = script.insight(session, filters)
+        return page(request, "analytics_script_page.html", user, r={"script": steps}, tab="script", links=True,
+                    filters=filters)
+
+    def built_report(request: Request) -> dict:
+        period, label = period_of(request)
+        with store.session() as session:
+            return report.build(session, label, filters_of(request), period)
+
     @router.get("/analytics/report", response_class=HTMLResponse)
     def report_page(request: Request):
         user = require_user(request, VIEW)
-        with store.session() as session:
-            r = report.weekly(session, this_week(request), filters_of(request))
-        return page(request, "analytics_report.html", user, r=r, tab="report", links=True,
-                    resolvable=user.role in LEAD)
+        return page(request, "analytics_report.html", user, r=built_report(request), tab="report", links=True,
+                    resolvable=user.role in LEAD, periods=query.PERIODS)
 
     @router.get("/analytics/report.json")
     def report_json(request: Request):
         require_user(request, VIEW)
-        with store.session() as session:
-            r = report.weekly(session, this_week(request), filters_of(request))
-        return JSONResponse(report_jsonable(r))
+        return JSONResponse(report_jsonable(built_report(request)))
+
+    @router.get("/analytics/report.csv")
+    def report_csv(request: Request):
+        require_user(request, VIEW)
+        r = built_report(request)
+        return Response(report.render_csv(r), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="qa-report-{r["label"]}.csv"'})
 
     @router.get("/analytics/targets", response_class=HTMLResponse)
     def targets_page(request: Request, error: str | None = None):

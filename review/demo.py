@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from callscore.checks import CheckResult, script_order
 from callscore.pipeline import scorecard as scorecards
 
 # The stereo test call's script (tests/fixtures/stereo_call.ogg), with its turn times.
@@ -70,6 +71,7 @@ def document(call_id: str, card: scorecards.Scorecard, checks: dict | None = Non
         "sha256": sha256 or hashlib.sha256(call_id.encode()).hexdigest(),
         "audio": {"path": audio_path, "duration_s": duration_s, "sample_rate": 8000, "channels": 2},
         "language": "en", "roles": None, "segments": segs, "checks": doc_checks,
+        "script": script_order(card, {k: CheckResult(**v) for k, v in doc_checks.items()}),
         "dead_air": dead_air, "holds": holds, "talk": {}, "score": score, "flags": flags,
         "versions": {"callscore": "0.1.0", "asr_model": "tiny.en", "classifier": "demo", "scorecard": card.version_tag},
         "timings": {},

@@ -1,6 +1,6 @@
-"""Tables the analytics package adds beside the results store (same Base, created by migration 0003_analytics):
-talk metrics per result as plain columns (so SQL can group them), review samples, QA targets, the action items
-a breached target opens, and coaching sessions."""
+"""Tables the analytics package adds beside the results store (same Base, created by migrations 0003_analytics and
+0005_telephony): talk metrics per result as plain columns (so SQL can group them), review samples, QA targets, the
+action items a breached target opens, coaching sessions, and the telephony system's call records."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -78,3 +78,21 @@ class CoachingSession(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TelephonyCall(Base):
+    """One call as the telephony system (ACD) saw it: imported from its CSV export or a recording's sidecar.
+    Abandoned calls have no recording, so this is its own table; call_id links the recording when there is one."""
+    __tablename__ = "telephony_calls"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the telephony system's call id
+    call_id: Mapped[str | None] = mapped_column(String(255), index=True)  # the recording's call_id, if recorded
+    started_at: Mapped[datetime] = mapped_column(index=True)  # when the call entered the queue
+    agent_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    team: Mapped[str | None] = mapped_column(String(80), index=True)
+    queue: Mapped[str | None] = mapped_column(String(80))
+    campaign: Mapped[str | None] = mapped_column(String(80))
+    answered: Mapped[bool] = mapped_column(Boolean)  # False: the caller hung up in the queue (abandoned)
+    wait_s: Mapped[float | None] = mapped_column(Float)  # time in the queue, until answered or abandoned
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)  # first-contact resolution, where the system knows it
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)

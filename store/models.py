@@ -114,6 +114,8 @@ class ItemResult(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # pass | fail | not_applicable
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[list] = mapped_column(default=list)
+    # Script steps only (None for other items): True when the step came before a step the script puts first.
+    out_of_order: Mapped[bool | None] = mapped_column(Boolean)
 
     result: Mapped[Result] = relationship(back_populates="items")
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from callscore.analytics import coaching, query, sampling, stats, targets
+from callscore.analytics import coaching, query, report, sampling, script, stats, targets, telephony
 from callscore.analytics.query import Filters
 from callscore.pipeline import scorecard as scorecards
 from callscore.review import demo
@@ -63,17 +63,68 @@ def make_calls(seed: int = 7) -> list[dict]:
     return calls
 
 
+RECAP_WORDINGS = ("So to recap, I have refunded {n} pounds today.",
+                  "Just to summarise, your refund of {n} pounds is on its way.",
+                  "Let me go over what we agreed: a credit of {n} pounds.")
+EARLY_TURN = 2  # a recap said here comes before identity verification (turn 3): out of order
+
+
+def add_script_and_telephony(calls: list[dict], seed: int = 11) -> list[dict]:
+    """Per call: the recap's wording and whether it came too early. Returns the telephony system's records: one per
+    recorded call and some abandoned ones (Green's queue overflows in W47)."""
+    rng = random.Random(seed)
+    records = []
+    for call in calls:
+        call["recap_wording"] = rng.randrange(len(RECAP_WORDINGS))
+        call["recap_text"] = RECAP_WORDINGS[call["recap_wording"]].format(n=rng.randint(5, 95))
+        call["recap_early"] = rng.random() < 0.2
+        records.append({"id": f"acd-{call['call_id']}", "call_id": call["call_id"], "when": call["when"] - timedelta(minutes=1),
+                        "agent": call["agent"], "team": call["team"], "answered": True, "wait_s": round(rng.uniform(0, 120), 1),
+                        "transfers": rng.choice([0, 0, 0, 1, 2]), "resolved": rng.choice([True, True, False, None])})
+    for offset in range(21):
+        day = START + timedelta(days=offset)
+        for team in sorted(set(AGENTS.values())):
+            overflow = team == "Green" and day >= START + timedelta(days=14)
+            for k in range(6 if overflow else 1):
+                records.append({"id": f"acd-ab-{team}-{offset}-{k}", "call_id": None, "agent": None, "team": team,
+                                "when": datetime.combine(day, datetime.min.time()) + timedelta(hours=10, minutes=k),
+                                "answered": False, "wait_s": round(rng.uniform(20, 300), 1), "transfers": 0, "resolved": None})
+    return records
+
+
+def turns_of(call: dict) -> list:
+    turns = list(demo.STEREO_TURNS)
+    index = EARLY_TURN if call["recap_early"] else 9
+    speaker, start, end, _ = turns[index]
+    turns[index] = ("agent", start, end, call["recap_text"])
+    return turns
+
+
+def write_telephony_csv(path, records: list[dict]) -> None:
+    """The export with the aliases a real ACD might use (agent, abandoned, queue_wait_s, fcr)."""
+    flag = {True: "yes", False: "no", None: ""}
+    lines = ["call_ref,recording,start_time,agent,team,abandoned,queue_wait_s,transfers,fcr"]
+    lines += [f"{r['id']},{r['call_id'] or ''},{r['when'].isoformat()},{r['agent'] or ''},{r['team']},"
+              f"{flag[not r['answered']]},{r['wait_s']},{r['transfers']},{flag[r['resolved']]}" for r in records]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def score_of(outcomes: dict) -> dict:
     return scorecards.score(CARD, outcomes)
+
+
+STEP_TURNS = {"greeting": 0, "recording_disclosure": 1, "verify_identity": 3, "anything_else": 10, "closing": 12}
 
 
 def fill(store: Store, calls: list[dict]) -> None:
     with store.session() as session, session.begin():
         reviewer = repo.add_user(session, "mona", "x", "monitor").id
         for call in calls:
-            checks = {item: (outcome, 0.9, 0) for item, outcome in call["machine"].items()}
-            doc = demo.document(call["call_id"], CARD, checks, duration_s=call["duration"], holds=call["holds"],
-                                dead_air=call["dead_air"])
+            recap_turn = EARLY_TURN if call["recap_early"] else 9
+            checks = {item: (outcome, 0.9, recap_turn if item == "recap" else STEP_TURNS.get(item, 0))
+                      for item, outcome in call["machine"].items()}
+            doc = demo.document(call["call_id"], CARD, checks, turns=turns_of(call), duration_s=call["duration"],
+                                holds=call["holds"], dead_air=call["dead_air"])
             doc["talk"] = call["talk"]
             repo.store_result(session, doc, f"/rec/{call['call_id']}.wav",
                               {"agent_id": call["agent"], "team": call["team"], "call_time": call["when"]})
@@ -98,8 +149,13 @@ def built(request, tmp_path_factory):
         url = PG_URL
     store = Store(url)
     calls = make_calls()
+    phone = add_script_and_telephony(calls)
     fill(store, calls)
-    yield store, calls
+    csv_path = tmp_path_factory.mktemp("acd") / "export.csv"
+    write_telephony_csv(csv_path, phone)
+    with store.session() as session, session.begin():
+        assert telephony.import_csv(session, csv_path).errors == []
+    yield store, calls, phone
     store.engine.dispose()
 
 
@@ -288,6 +344,111 @@ def test_too_few_calls_are_not_judged(session):
     session.rollback()
 
 
+def test_an_abandon_rate_target_opens_on_the_overflowing_team_only(session, built):
+    green = targets.add_target(session, "abandon_rate", "<", 5, team="Green", min_calls=5)
+    targets.add_target(session, "abandon_rate", "<", 50, team="Blue", min_calls=5)
+    opened = targets.evaluate(session, "2026-W47")
+    assert [item.target_id for item in opened] == [green.id]
+    records = [r for r in built[2] if r["team"] == "Green" and week_label(r["when"]) == "2026-W47"]
+    abandoned = sum(not r["answered"] for r in records)
+    assert opened[0].value == pytest.approx(100 * abandoned / len(records))
+    assert opened[0].evidence["calls"] == len(records) and opened[0].evidence["abandoned"] == abandoned
+    session.rollback()
+
+
+# ---- telephony KPIs -----------------------------------------------------------------------------------
+
+def records_in(records, filters: Filters):
+    return [r for r in records if (not filters.team or r["team"] == filters.team)
+            and (not filters.agent or r["agent"] == filters.agent)
+            and (not filters.since or r["when"] >= filters.since) and (not filters.until or r["when"] < filters.until)]
+
+
+@pytest.mark.parametrize("by", [None, "team", "agent", "week"])
+@pytest.mark.parametrize("filters", FILTERS[:2] + [Filters(since=datetime(2026, 11, 16), until=datetime(2026, 11, 23))])
+def test_telephony_kpis_equal_python(session, built, by, filters):
+    key = {None: lambda r: "all", "team": lambda r: r["team"], "agent": lambda r: r["agent"],
+           "week": lambda r: week_label(r["when"])}[by]
+    groups = defaultdict(list)
+    for record in records_in(built[2], filters):
+        groups[key(record)].append(record)
+    rows = {row["key"]: row for row in telephony.kpis(session, filters, by=by)}
+    assert set(rows) == set(groups)
+    for name, records in groups.items():
+        row, answered = rows[name], [r for r in records if r["answered"]]
+        known = [r["resolved"] for r in records if r["resolved"] is not None]
+        assert row["offered"] == len(records) and row["abandoned"] == len(records) - len(answered)
+        assert row["abandon_rate"] == pytest.approx((len(records) - len(answered)) / len(records))
+        assert row["asa_s"] == (pytest.approx(statistics.mean(r["wait_s"] for r in answered)) if answered else None)
+        assert row["queue_wait_s"] == pytest.approx(statistics.mean(r["wait_s"] for r in records))
+        assert row["transfer_rate"] == (pytest.approx(sum(r["transfers"] > 0 for r in answered) / len(answered))
+                                        if answered else None)
+        assert row["fcr_rate"] == (pytest.approx(sum(known) / len(known)) if known else None)
+
+
+def test_import_skips_bad_rows_with_their_line_and_reimport_updates(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'kpi.db'}")
+    export = tmp_path / "acd.csv"
+    export.write_text("id,started_at,answered,wait_s,transfers,team\n"
+                      "c1,2026-11-16T09:00:00,yes,12.5,1,Blue\n"
+                      "c2,16/11/2026 09:05,yes,3,0,Blue\n"
+                      "c3,2026-11-16T09:07:00,maybe,3,0,Blue\n"
+                      "c4,2026-11-16T09:09:00,no,-4,0,Blue\n"
+                      "c5,2026-11-16T09:11:00,no,40,0,Blue\n")
+    with store.session() as session, session.begin():
+        result = telephony.import_csv(session, export)
+    assert result.imported == 2
+    assert [e.split(": ", 1)[0] for e in result.errors] == [f"{export} line {n}" for n in (3, 4, 5)]
+    assert "started_at" in result.errors[0] and "answered" in result.errors[1] and "wait_s" in result.errors[2]
+    export.write_text("id,started_at,answered,wait_s\nc1,2026-11-16T09:00:00,yes,20\n")
+    with store.session() as session, session.begin():
+        telephony.import_csv(session, export)
+        kpis = telephony.overall(session)
+    assert kpis["offered"] == 2 and kpis["asa_s"] == pytest.approx(20.0) and kpis["abandon_rate"] == pytest.approx(0.5)
+    store.engine.dispose()
+
+
+def test_a_sidecar_with_queue_figures_becomes_the_recordings_telephony_record(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'side.db'}")
+    with store.session() as session, session.begin():
+        repo.store_result(session, demo.document("side-1", CARD), "/rec/side-1.wav",
+                          {"agent_id": "A9", "team": "Teal", "call_time": datetime(2026, 11, 17, 9),
+                           "meta": {"wait_s": 42, "transfers": 1, "resolved": "yes"}})
+        repo.store_result(session, demo.document("side-2", CARD), "/rec/side-2.wav", {"meta": {"customer_tier": "gold"}})
+        rows = telephony.kpis(session, by="agent")
+    assert rows == [{"key": "A9", "offered": 1, "answered": 1, "abandoned": 0, "abandon_rate": 0.0, "asa_s": 42.0,
+                     "queue_wait_s": 42.0, "transfer_rate": 1.0, "fcr_rate": 1.0, "fcr_known": 1}]
+    store.engine.dispose()
+
+
+# ---- script insight ---------------------------------------------------------------------------------
+
+def test_script_steps_count_missed_and_out_of_order(session, built):
+    rows = {row["item"]: row for row in script.steps(session)}
+    assert set(rows) == set(CARD.script)
+    final = lambda c, item: (c["human"] or c["machine"])[item]  # noqa: E731
+    for item in CARD.script:
+        assert rows[item]["as_step"] == len(built[1])
+        assert rows[item]["fails"] == sum(final(c, item) == "fail" for c in built[1])
+    found = lambda c, item: c["machine"][item] == "pass"  # noqa: E731 (order is the machine's, from the evidence)
+    swapped = [c for c in built[1] if c["recap_early"] and found(c, "recap") and found(c, "verify_identity")]
+    assert rows["recap"]["out_of_order"] == rows["verify_identity"]["out_of_order"] == len(swapped) > 0
+    assert rows["closing"]["out_of_order"] == 0
+    ranked = [row["fail_rate"] for row in script.steps(session)]
+    assert ranked == sorted(ranked, reverse=True)
+
+
+def test_phrasings_group_the_recap_wordings(session, built):
+    passed = [c for c in built[1] if c["machine"]["recap"] == "pass"]
+    clusters = script.phrasings(session, Filters(), "recap")["clusters"]
+    assert len(clusters) == len(RECAP_WORDINGS)
+    expected = sorted((sum(c["recap_wording"] == w for c in passed) for w in range(len(RECAP_WORDINGS))), reverse=True)
+    assert [c["calls"] for c in clusters] == expected
+    for cluster in clusters:
+        wording = next(c["recap_wording"] for c in passed if c["call_id"] == cluster["examples"][0]["call_id"])
+        assert cluster["phrase"].split()[:3] == RECAP_WORDINGS[wording].split()[:3]
+
+
 # ---- sampling ---------------------------------------------------------------------------------------
 
 def test_sampling_is_reproducible_per_agent_and_marks_the_queue(session, built):
@@ -371,12 +532,12 @@ def web(built, tmp_path_factory):
 def test_pages_render_for_a_lead(web):
     lead = web("lea")
     for url in ("/analytics", "/analytics/teams/Blue", "/analytics/agents/A1", "/analytics/items/recap",
-                "/analytics/report?week=2026-W47", "/analytics/targets", "/analytics?since=2026-11-09&until=2026-11-15"):
+                "/analytics/report?period=week&at=2026-W47", "/analytics/script", "/analytics/targets", "/analytics?since=2026-11-09&until=2026-11-15"):
         response = lead.get(url)
         assert response.status_code == 200, url
         assert "<svg" in response.text or url == "/analytics/targets"
     assert "/calls/A1-" in lead.get("/analytics/agents/A1").text  # example moments link to the call page
-    assert lead.get("/analytics/report.json?week=2026-W47").json()["week"] == "2026-W47"
+    assert lead.get("/analytics/report.json?at=2026-W47").json()["label"] == "2026-W47"
 
 
 def test_targets_and_coaching_over_http(web, built):
@@ -413,7 +574,7 @@ def test_report_cli_writes_json_and_html(built, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     cli.add_parsers(parser.add_subparsers(dest="command"))
     url = str(built[0].url)
-    args = parser.parse_args(["analytics", "report", "--week", "2026-W47", "--format", "json", "--db", url])
+    args = parser.parse_args(["report", "--period", "week", "--at", "2026-W47", "--format", "json", "--db", url])
     assert args.run(args) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["centre"]["calls"] == sum(1 for c in built[1] if week_label(c["when"]) == "2026-W47")
@@ -421,6 +582,6 @@ def test_report_cli_writes_json_and_html(built, tmp_path, capsys):
     green = next(t for t in data["teams"] if t["key"] == "Green")
     assert next(c for c in green["changes"] if c["metric"] == "mean_score")["significant"]
     out = tmp_path / "report.html"
-    args = parser.parse_args(["analytics", "report", "--week", "2026-W47", "--format", "html", "--out", str(out), "--db", url])
+    args = parser.parse_args(["report", "--at", "2026-W47", "--format", "html", "--out", str(out), "--db", url])
     assert args.run(args) == 0
     assert "QA report · 2026-W47" in out.read_text() and "<svg" in out.read_text()
