@@ -8,7 +8,13 @@ Default sets (all under tests/), and what each one is worth as a measurement:
 - redaction_heldout2.jsonl  written before the second round of changes and not tuned on, but its miss list was
                             seen once before those changes (a few fixed classes overlap it, see the commit log);
 - redaction_heldout3.jsonl  written before the second round of changes; only its aggregate figures were seen
-                            until the changes were done: the cleanest "never seen" figure.
+                            until those changes were done; its one remaining miss (exp date 02 / 29) was then
+                            fixed in round 4, so it is development data now too;
+- redaction_heldout4.jsonl  written before the round-4 changes (more card and security-code forms: halves over
+                            turns with backchannels, Amex/13/19 digits, no card word; 161 look-alike lines);
+                            measured once before (ALL 0.872) and once after the round-4 changes (0.896);
+                            its miss list was then read and general classes of it fixed, so later figures
+                            on it are contaminated.
 
 Set format (one JSON object per line):
     {"id": "card003-1", "call": "card003", "turn": 1, "text": "it's four five three two ...",
@@ -38,7 +44,7 @@ from callscore.pipeline.redact import TYPES, RedactionConfig, evaluate
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = [ROOT / "tests" / name for name in
                 ("redaction_set.jsonl", "redaction_heldout.jsonl", "redaction_heldout2.jsonl",
-                 "redaction_heldout3.jsonl")]
+                 "redaction_heldout3.jsonl", "redaction_heldout4.jsonl")]
 TARGETS = {"card_number": 0.99, "security_code": 0.99}  # every other type: 0.95
 FALSE_MAX = 0.02
 

@@ -63,6 +63,13 @@ TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fourty": 4, "fifty": 5, "sixty": 
         "eighty": 8, "ninety": 9}
 HOMOPHONES = {"for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate": "8"}  # only between digits
 FILLERS = {"uh", "um", "erm", "er", "ah", "hmm", "mm", "uhm"}
+# a number right before one of these counts something ("the sixteen digits", "a 3-digit code"): not a value
+COUNT_NOUNS = {"digit", "digits", "figure", "figures", "numbers", "characters", "letters"}
+# what the other speaker says between two parts of a number read out, or the reader's own hesitation
+BACKCHANNEL = FILLERS | {"yes", "yeah", "yep", "yup", "okay", "ok", "mhm", "uh-huh", "uhhuh", "mm-hmm", "mmhmm",
+                         "aha", "right", "alright", "got", "it", "then", "and", "sorry", "go", "on", "great",
+                         "thanks", "thank", "you", "lovely", "perfect", "next", "carry", "continue", "keep",
+                         "going", "cool", "fine", "good", "sure", "ta", "cheers", ""}
 DAY_TENS = {"twenty", "thirty"}  # the tens a day of the month can start with
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
             "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -83,6 +90,9 @@ STREET_SUFFIXES = {"street", "st", "road", "rd", "lane", "ln", "avenue", "ave", 
                    "boulevard", "blvd", "parkway", "pkwy", "square", "sq", "hill", "row", "walk", "mews",
                    "green", "view", "rise", "parade", "highway", "hwy", "circle", "trail", "vale", "wharf",
                    "croft", "meadows", "gate", "park", "cottages", "mansions", "quay"}
+# suffixes that name nothing but a street (the others are common nouns too: "park benches", "one way")
+STREET_ONLY = {"street", "st", "road", "rd", "lane", "ln", "avenue", "ave", "av", "crescent", "cres", "terrace",
+               "boulevard", "blvd", "parkway", "pkwy", "mews", "cottages", "mansions", "gardens"}
 # words that cannot be part of a street name (so "2 days down the road" is not an address)
 NOT_NAME = set("""a an the of on in at to for from by with and or but is are was were be been it its this that
 these those my your our their his her i you we they me him them us up down out off over under into onto
@@ -105,15 +115,16 @@ WEAK_NUMBER = "number"
 # Context: regex over the normalised word stream -> topic. Matches tag the word they start on.
 # Acronyms may be spelled out letter by letter by the ASR ("c v v", "s s n"), hence the optional spaces.
 TOPICS = [
-    ("card", r"(card|cards|visa|mastercard|master card|amex|american express|maestro|discover|debit|credit|long number)"),
+    ("card", r"(card|cards|visa|mastercard|master card|amex|american express|maestro|discover|debit|credit|long number|"
+              r"jcb|j c b|diners|diners club|union ?pay|barclaycard|solo|electron)"),
     ("security", r"(security (code|number|digits?)|c ?v ?v ?2?|c ?v ?c ?2?|c ?v ?(2|two)|c ?s ?c|cid|"
                  r"(?<!last )(three|four|3|4)( digit| digits)|(back|front|reverse) of (the|your|my) card|"
-                 r"on the (back|reverse)|signature strip|verification (code|number|value)|card code)"),
-    ("expiry", r"(expir\w*|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
+                 r"on the (back|reverse)|signature (strip|panel|box)|verification (code|number|value|digits?)|card code)"),
+    ("expiry", r"(expir\w*|exp|expy|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
     ("dob", r"(date (?:of|on|or|a|for) birth|dates of birth|birth ?dates?|birthdays?|born|dob|d ?o ?b|d\.o\.b\.?)"),
     ("ni", r"(national insurance|insurance number|ni number|n ?i number|nino)"),
     ("ssn", r"(social security|social|ssn|s s n)"),
-    ("account", r"(account|accounts|acc no|routing|iban|i b a n|building society|bank details)"),
+    ("account", r"(account|accounts|acc no|acct|acct no|a/c|routing|iban|i b a n|building society|bank details)"),
     ("sortcode", r"(sort ?codes?|sorting code)"),
     ("phone", r"(phone|phones|mobile|telephone|landline|cell|cellphone|number to (call|reach)|contact number|"
               r"call (me|you|us) (back )?(on|at)|reach (me|you) (on|at)|ring (me|you)|text (me|you)|whatsapp|dial)"),
@@ -121,7 +132,7 @@ TOPICS = [
     (WEAK_NUMBER, r"((my|your|his|her|the|best|contact|home|work|daytime|evening|new|old|other|a) number)"),
     ("email", r"(e ?-? ?mail|emails)"),
     ("postcode", r"(post ?codes?|postal codes?|zip( codes?)?|zipcodes?)"),
-    ("address", r"(address|addresses|live at|lives at|living at|i live|moved to|first line)"),
+    ("address", r"(address|addresses|live at|lives at|living at|i live|moved to|first line|property|premises)"),
     ("neg", r"(order|orders|ticket|tickets|reference|ref|invoice|case|tracking|booking|confirmation|transaction|"
             r"serial|model|claim|parcel|receipt|voucher|promo|coupon|incident|item|product|sku|job|extension|ext|"
             r"flight|room|seat|gate|page|step|version|policy|membership|member|customer number|batch|"
@@ -149,6 +160,7 @@ class _Tok:
     w: int  # index of the word it came from
     upper: bool = False  # came from an all-caps word (written codes: "SW1A", "QQ")
     mixed: bool = False  # came from a word mixing letters and digits ("ls1", "221b")
+    tail: str = ""  # punctuation the word ends with ("," "?"), on the word's last token
 
 
 @dataclass
@@ -188,6 +200,24 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def iin_plausible(digits: str) -> bool:
+    """Does the number start like a payment card of its length (issuer prefix ranges of the schemes)?"""
+    n, p2, p4 = len(digits), int(digits[:2] or 0), int(digits[:4] or 0)
+    if digits[:1] == "4":
+        return n in (13, 16, 19)  # Visa
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return n == 16  # Mastercard
+    if p2 in (34, 37):
+        return n == 15  # American Express
+    if p2 in (36, 38, 39) or 300 <= p4 // 10 <= 305:
+        return 14 <= n <= 19  # Diners Club
+    if 3528 <= p4 <= 3589:
+        return 16 <= n <= 19  # JCB
+    if digits[:1] in "56":
+        return 12 <= n <= 19  # Discover, UnionPay, Maestro, RuPay...
+    return False
+
+
 def _iban_ok(code: str) -> bool:
     moved = code[4:] + code[:4]
     try:
@@ -217,6 +247,7 @@ def _tokenise(words: list[str]) -> list[_Tok]:
         mixed = bool(re.search(r"[A-Za-z]", core)) and bool(re.search(r"\d", core))
         for piece in _TOKEN.findall(core.lower()):
             toks.append(_Tok(piece, i, upper, mixed))
+        toks[-1].tail = raw.strip()[len(raw.strip().rstrip(_EDGE)):]
     return toks
 
 
@@ -304,6 +335,26 @@ def _big_number(toks: list[_Tok], i: int) -> tuple[str, int, bool]:
     return str(value), j - i, True
 
 
+PRONOUN_DETERMINERS = {"a", "the", "this", "that", "which", "another", "my", "your", "our", "their", "his",
+                       "her", "each", "every", "any"}
+NOT_ADJECTIVE = {"is", "was", "number", "no", "code", "digits", "and", "with", "in", "starts", "ends", "ending"}
+
+
+def _pronoun_one(toks: list[_Tok], i: int) -> bool:
+    """'one' standing for a thing, not the digit: 'the one', 'a long one', 'the sixteen-digit one'."""
+    k = i - 1
+    while k >= 0 and i - k <= 4 and toks[k].w >= toks[i].w - 3:
+        t = toks[k].text
+        if toks[k].tail.strip("-'’"):  # "the card, one four...": a pause before it
+            return False
+        if t in PRONOUN_DETERMINERS:
+            return True
+        if t in UNITS or t in NOT_ADJECTIVE or t in FILLERS or not (t.isalpha() or t == "-"):
+            return False
+        k -= 1
+    return False
+
+
 def _runs(toks: list[_Tok]) -> list[_Run]:
     runs: list[_Run] = []
     cur: _Run | None = None
@@ -317,7 +368,8 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
                 if t in HOMOPHONES and cur.digits and not cur.oh_only:
                     got = (HOMOPHONES[t], 1, True)
                 elif t in FILLERS or t in ("-", "slash", "dash", "hyphen") or \
-                        (t in ("/", ".") and toks[i].w == toks[i + 1].w == toks[i - 1].w):
+                        (t in ("/", ".") and toks[i].w == toks[i + 1].w == toks[i - 1].w) or \
+                        (t == "/" and toks[i - 1].w < toks[i].w < toks[i + 1].w):  # "02 / 29"
                     if t in ("-", "/", ".", "slash", "dash", "hyphen"):
                         cur.seps.append({"slash": "/", "dash": "-", "hyphen": "-"}.get(t, t))
                         cur.groups.append(0)
@@ -330,6 +382,18 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
             i += 1
             continue
         digits, used, spoken = got
+        if cur is not None and "?" in toks[cur.t1].tail:
+            runs.append(cur)  # "...the sixteen-digit one? 4635 1307...": a question ends what was said
+            cur = None
+        if t == "one" and _pronoun_one(toks, i):
+            if cur is not None:
+                runs.append(cur)
+                cur = None
+            i += 1
+            continue
+        if cur is not None and toks[i].w != toks[cur.t1].w and (toks[i].mixed or toks[cur.t1].mixed):
+            runs.append(cur)  # "CV2? four, eight, zero": the 2 is part of a name, not of the number after it
+            cur = None
         if cur is None:
             cur = _Run("", [], i, i, groups=[0])
         elif toks[i].w != toks[cur.t1].w and not spoken and not cur.spoken:
@@ -345,8 +409,12 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
         i += used
     if cur is not None:
         runs.append(cur)
-    # an "oh" said alone is an interjection, not a zero
-    return [r for r in runs if not (r.oh_only and r.n <= 2)]
+    # an "oh" said alone is an interjection, not a zero; a number that counts ("the sixteen digits",
+    # "16-digit") is not a value
+    def counts(r: _Run) -> bool:
+        k = r.t1 + 1 + (r.t1 + 1 < len(toks) and toks[r.t1 + 1].text == "-")
+        return r.t0 == r.t1 and r.n <= 2 and k < len(toks) and toks[k].text in COUNT_NOUNS
+    return [r for r in runs if not (r.oh_only and r.n <= 2) and not counts(r)]
 
 
 def _written_date(run: _Run) -> bool:
@@ -609,9 +677,7 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             gap = nxt.w0 - prev.w1 - 1
             gap_topics = ctx.topics_in(prev.w1 + 1, nxt.w0 - 1) - {"card"}
             gap_words = {norm[w] for w in range(prev.w1 + 1, nxt.w0)}
-            backchannel = gap_words <= (FILLERS | {"yes", "yeah", "yep", "okay", "ok", "mhm", "uh-huh", "right",
-                                                   "got", "it", "then", "and", "sorry", "go", "on", "great",
-                                                   "thanks", "thank", "you", "lovely", "perfect", "next", ""})
+            backchannel = gap_words <= BACKCHANNEL
             if nxt.n < 2 or gap_topics or gap > 6 or total + nxt.n > 40:
                 break
             if not (card_ctx and gap <= 6) and not (backchannel and gap <= 4):
@@ -622,7 +688,7 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         found = chain if card_ctx and len(digits) >= 12 else None  # in card context: the whole chain
         for k in range(len(chain), 0, -1) if found is None and not named_not_card else ():  # longest card prefix
             d = "".join(runs[x].digits for x in chain[:k])
-            if 13 <= len(d) <= 19 and luhn_ok(d) and d[0] in "23456":
+            if 13 <= len(d) <= 19 and luhn_ok(d) and iin_plausible(d):
                 found = chain[:k]
                 break
         if found is None and card_ctx and len(digits) >= 12:
@@ -774,10 +840,14 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         k, local = i - 1, 0
         while k >= 0 and local < 6:
             tt = toks[k].text
+            if set(toks[k].tail) & {"?", "!"}:  # "what email should we use? accounts at...": the question ends
+                break
             if tt in ("dot", ".", "underscore", "_", "dash", "hyphen", "-"):
                 k -= 1
                 continue
-            if not tt.isalnum() or tt in EMAIL_STOP or tt in HOMOPHONES and local:
+            # "my email's kate at...": the cue word said with a possessive or "is" glued on is still the cue
+            if not tt.isalnum() or tt in EMAIL_STOP or _context_word(words[toks[k].w]) in EMAIL_STOP or \
+                    tt in HOMOPHONES and local:
                 break
             local += 1
             k -= 1
@@ -818,6 +888,8 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         if i > 0 and _number_at(toks, i - 1) is not None and \
                 not (i > 1 and toks[i - 2].text in ("flat", "apartment", "apt", "unit", "suite")):
             continue
+        if i > 0 and toks[i - 1].text in ("a", "an"):  # "a 2 way street", "a 3 bed house": a quantity
+            continue
         j, house = i + got[1], got[0]
         while j < len(toks) and (more := _number_at(toks, j)) is not None and len(house + more[0]) <= 4:
             house, j = house + more[0], j + more[1]  # "two nine three park view"
@@ -827,6 +899,14 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         j = _street_name_end(toks, j, words, address_asked)
         if j is None:
             continue
+        # a street word that is also a common noun, used as a noun's modifier: "3 new park benches",
+        # "the 2 green bins outside" ("279 baker street manchester" is an address)
+        if not address_asked and toks[j].text not in STREET_ONLY and j + 1 < len(toks) and \
+                toks[j + 1].w == toks[j].w + 1 and not re.search(r"[,.;:?!]$", words[toks[j].w]):
+            follow = words[toks[j + 1].w]
+            if toks[j + 1].text.isalpha() and follow[:1].islower() and toks[j + 1].text not in NOT_NAME | FILLERS | \
+                    STREET_SUFFIXES | {"postcode", "post", "zip", "flat", "please"}:
+                continue
         start = i
         k = i - 1
         while k >= 0 and toks[k].text in (",",):

@@ -177,3 +177,70 @@ def test_partial_card_read_before_a_repeat():
 def test_short_written_dates_of_birth():
     assert redact_text("my dob is 4/7/80")[1] == ["date_of_birth"]
     assert redact_text("born nineteen eighty, fourth of july")[1] == ["date_of_birth"]
+
+
+# ---- round 4: the misses and false hits left by round 3 (each assertion fails on the round-3 code)
+def test_card_in_two_halves_with_no_card_word():
+    """Two 8-digit halves across a backchannel turn: Luhn-valid with a card's issuer prefix -> a card."""
+    turn1 = words_of("four five two six, oh one eight one")
+    agent = words_of("okay, carry on", 5)
+    turn2 = words_of("five nine oh eight, three oh one two", 8)
+    texts, redactions = redact_words(turn1 + agent + turn2)
+    assert texts[8:11] == ["okay,", "carry", "on"]
+    assert all(t.startswith("[CARD_NUMBER]") for t in texts[:8] + texts[11:])
+    assert {r.type for r in redactions} == {"card_number"}
+    # Luhn-valid but no card issuer starts like this (31.., 16 digits): not masked without card context
+    assert redact_text("it's 3166 1318 6091 3901")[1] == []
+
+
+def test_digit_glued_to_a_cue_word_is_not_part_of_the_code():
+    texts, _ = redact_words(words_of("and the CV2?") + words_of("four, eight, zero", 3))
+    assert texts == ["and", "the", "CV2?", "[SECURITY_CODE],", "[SECURITY_CODE],", "[SECURITY_CODE]"]
+
+
+def test_exp_alone_and_a_spaced_slash():
+    assert masked_words("exp eleven twenty-nine") == ["eleven", "twenty-nine"]
+    assert masked_words("exp date 02 / 29") == ["02", "/", "29"]
+    assert redact_text("the exchange rate is 3 / 4 of that")[1] == []
+
+
+def test_property_is_address_context():
+    assert masked_words("the property is 61 Kingsway") == ["61", "Kingsway"]
+
+
+def test_a_count_of_digits_is_not_part_of_the_card():
+    text = "starting with the sixteen digits five five two two one seven two oh one seven two seven seven nine five oh"
+    assert masked_words("right, card details then, " + text)[0] == "five"
+    assert "16-digit" not in masked_words("the 16-digit number is 4526 0181 5908 3012")
+
+
+def test_possessive_cue_word_is_not_the_email():
+    assert masked_words("my email's kate at kateharper dot net") == ["kate", "at", "kateharper", "dot", "net"]
+
+
+def test_street_words_used_as_common_nouns():
+    for text in ["it's a 2 way street", "it's a two way street though", "the council put 3 new park benches in"]:
+        assert redact_text(text) == (text, []), text
+    assert masked_words("it's 279 baker street manchester") == ["279", "baker", "street"]
+    assert masked_words("first line of the address? 3 new park view") == ["3", "new", "park", "view"]
+
+
+# ---- round 4, after held-out set 4 was measured (general classes of its misses; that set is tuned on now)
+def test_one_as_a_pronoun_and_a_question_end_a_number():
+    assert masked_words("the sixteen-digit one? 4635 1307 9616 1776") == ["4635", "1307", "9616", "1776"]
+    assert masked_words("it's a long one, 4635 1307 9616 1776")[0] == "4635"
+    assert masked_words("the card number is one four six three five one three oh seven nine six one six "
+                        "one seven seven six")[0] == "one"
+
+
+def test_more_card_and_account_cues():
+    assert redact_text("my JCB is 3528 0000 0000 0007")[1] == ["card_number"]  # JCB range, read in part
+    assert redact_text("my JCB is 3528 0000")[1] == ["card_number"]
+    assert redact_text("acct no 55281930")[1] == ["bank_account"]
+    assert redact_text("on the signature panel, 4 1 9")[1] == ["security_code"]
+    assert redact_text("the card's verification digits: four oh four")[1] == ["security_code"]
+
+
+def test_email_local_part_stops_at_a_question():
+    texts, _ = redact_words(words_of("what email should we use?") + words_of("accounts at hargreaves dot co dot uk", 5))
+    assert texts[4] == "use?" and texts[5] == "[EMAIL]"
