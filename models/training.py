@@ -41,11 +41,20 @@ def dataset(review_labels: Path | None, scorecard_path: Path | None) -> tuple[li
     return train, heldout, paraphrases
 
 
+def paraphrase_sets() -> dict[str, list[Example]]:
+    """Each never-trained paraphrase file on its own (e.g. heldout_fresh, written after the others
+    had been looked at many times, is the honest figure)."""
+    return {path.stem: phrases.deduplicate(phrases.load_examples(path))
+            for path in sorted(TRAINING.glob("heldout_*.jsonl"))}
+
+
 def train_and_save(review_labels: Path | None, scorecard_path: Path | None, config: TrainingConfig,
                    root: Path = ARTIFACTS) -> Path:
     train, heldout, paraphrases = dataset(review_labels, scorecard_path)
     model = phrases.train(train, config)
     metrics = {"heldout": phrases.evaluate(model, heldout), "paraphrases": phrases.evaluate(model, paraphrases),
+               "paraphrase_sets": {name: phrases.evaluate(model, examples)
+                                   for name, examples in paraphrase_sets().items()},
                "train_size": len(train), "heldout_size": len(heldout), "paraphrase_size": len(paraphrases)}
     return phrases.save(model, metrics, phrases.data_hash(train), root)
 
