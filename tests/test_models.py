@@ -90,3 +90,28 @@ def test_retrain_refuses_a_corrupted_label_set(artifacts, tmp_path):
     report = training.retrain(corrupted, None, TrainingConfig(seed=0), 0.02, artifacts)
     assert not report["activated"] and report["worse_items"]
     assert phrases.active_version(artifacts) == before
+
+
+def test_each_paraphrase_set_is_reported_and_never_trained(trained_twice):
+    """heldout_fresh (written after the other paraphrase sets had been looked at many times) is
+    scored on its own and none of its sentences reach training or the seed held-out split."""
+    metrics = json.loads((trained_twice[0] / "meta.json").read_text())["metrics"]
+    assert {"heldout_fresh", "heldout_paraphrases", "heldout_outbound"} <= set(metrics["paraphrase_sets"])
+    assert metrics["paraphrase_sets"]["heldout_fresh"]["macro_f1"] >= 0.8
+
+    def norm(text):
+        return " ".join(text.lower().split())
+
+    train, heldout, _ = training.dataset(None, None)
+    fresh = {norm(ex.text) for ex in training.paraphrase_sets()["heldout_fresh"]}
+    assert fresh and not fresh & {norm(ex.text) for ex in train + heldout}
+
+
+def test_macro_f1_averages_only_items_the_data_has():
+    """An inbound-only set says nothing about the outbound items: they do not drag its macro F1 to 0."""
+    model = phrases.active()
+    inbound = phrases.load_examples(phrases.TRAINING / "heldout_paraphrases.jsonl")
+    report = phrases.evaluate(model, inbound)
+    present = [i for i in phrases.ITEMS if report[i]["support"]]
+    assert report["dnc_request"]["support"] == 0 and "dnc_request" not in present
+    assert report["macro_f1"] == round(sum(report[i]["f1"] for i in present) / len(present), 3)
