@@ -16,7 +16,7 @@ def trend(points: list[dict], width: int = 560, height: int = 180, target: float
     if len(shown) < 2:
         return Markup('<p class="muted">Not enough calls for a trend (needs two periods of '
                       f'{MIN_CALLS}+ calls).</p>')
-    left, top, plot_w, plot_h = 36, 10, width - 50, height - 40
+    left, top, plot_w, plot_h = 36, 10, width - 36 - 34, height - 40  # room for the last period's label
     step = plot_w / (len(shown) - 1)
     x = [left + i * step for i in range(len(shown))]
 

@@ -21,7 +21,7 @@ from callscore.store.models import Call, ItemResult, Result, Review, ReviewItem
 GROUPINGS = ("agent", "team", "day", "week", "month")
 TALK_METRICS = ("handle_s", "hold_s", "hold_count", "dead_air_share", "overtalk_s", "agent_talk_share",
                 "longest_monologue_s")
-WHEN = func.coalesce(Call.call_time, Call.created_at)
+WHEN = Call.filed_at  # call_time, else when first stored
 
 
 @dataclass(frozen=True)
@@ -244,26 +244,31 @@ def disagreement(session: Session, filters: Filters = Filters(), by: str | None 
 def talk_distribution(session: Session, filters: Filters = Filters(), by: str | None = None,
                       metrics: tuple[str, ...] = TALK_METRICS) -> dict[str, list[dict]]:
     """metric -> per group: n, mean, [min, q1, median, q3, max]. Only the ranked values the quartiles need
-    leave the database (window functions; the same interpolation as percentile_cont)."""
+    leave the database (window functions; the same interpolation as percentile_cont). One pass over the joined
+    rows ranks every metric at once: on 100,000 calls the join, not the sorting, is what costs."""
     key = group_key(session, by)
-    out = {}
-    for metric in metrics:
+    partition = {"partition_by": key} if key is not None else {}
+    columns = [key.label("key")] if key is not None else []
+    for i, metric in enumerate(metrics):
         value = getattr(CallMetrics, metric)
-        partition = {"partition_by": key} if key is not None else {}
-        ranked = (current_results(filters).join(CallMetrics, CallMetrics.result_id == Result.id).where(value.is_not(None))
-                  .with_only_columns(*([key.label("key")] if key is not None else []), value.label("value"),
-                                     func.row_number().over(order_by=value, **partition).label("rn"),
-                                     func.count().over(**partition).label("n"),
-                                     func.avg(value).over(**partition).label("mean")).subquery())
-        wanted = or_(*(ranked.c.rn - 1 == ((ranked.c.n - 1) * k) // 4 + step for k in range(5) for step in (0, 1)))
-        groups: dict = {}
-        for row in session.execute(select(ranked).where(wanted)):
-            group = groups.setdefault(row.key if key is not None else None,
-                                      {"n": row.n, "mean": float(row.mean), "ranked": {}})
-            group["ranked"][row.rn - 1] = float(row.value)
-        out[metric] = [{"key": _label(by, k), "n": g["n"], "mean": g["mean"], "quartiles": stats.quartiles(g["n"], g["ranked"])}
-                       for k, g in sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
-    return out
+        columns += [value.label(f"v{i}"), func.row_number().over(order_by=(value.is_(None), value), **partition).label(f"rn{i}"),
+                    func.count(value).over(**partition).label(f"n{i}"), func.avg(value).over(**partition).label(f"mean{i}")]
+    ranked = current_results(filters).join(CallMetrics, CallMetrics.result_id == Result.id).with_only_columns(*columns).subquery()
+    wanted = or_(*(and_(ranked.c[f"rn{i}"] <= ranked.c[f"n{i}"],
+                        or_(*(ranked.c[f"rn{i}"] - 1 == ((ranked.c[f"n{i}"] - 1) * k) // 4 + step
+                              for k in range(5) for step in (0, 1))))
+                   for i in range(len(metrics))))
+    groups: dict = {}
+    for row in session.execute(select(ranked).where(wanted)).mappings():
+        group_id = row["key"] if key is not None else None
+        for i, metric in enumerate(metrics):
+            if row[f"n{i}"] and row[f"rn{i}"] <= row[f"n{i}"]:
+                group = groups.setdefault(metric, {}).setdefault(
+                    group_id, {"n": row[f"n{i}"], "mean": float(row[f"mean{i}"]), "ranked": {}})
+                group["ranked"][row[f"rn{i}"] - 1] = float(row[f"v{i}"])
+    return {metric: [{"key": _label(by, k), "n": g["n"], "mean": g["mean"], "quartiles": stats.quartiles(g["n"], g["ranked"])}
+                     for k, g in sorted(groups.get(metric, {}).items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
+            for metric in metrics}
 
 
 # ---- trends ---------------------------------------------------------------------------------------

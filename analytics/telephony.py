@@ -132,7 +132,7 @@ def from_sidecar(session: Session, call) -> None:
         return
     try:
         upsert(session, parse_row({"id": call.id, "call_id": call.id, "answered": "yes",
-                                   "started_at": (call.call_time or call.created_at).isoformat(),
+                                   "started_at": (call.filed_at or call.created_at).isoformat(),
                                    "agent_id": call.agent_id, "team": call.team, "queue": call.queue,
                                    "campaign": call.campaign,
                                    **{k: str(meta[k]) if meta.get(k) is not None else "" for k in SIDECAR_KEYS}}))

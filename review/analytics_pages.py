@@ -2,7 +2,7 @@
 weekly report. Built on the app's own login, CSRF and rendering (passed in by create_app)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -14,6 +14,7 @@ from callscore.review.service import Forbidden
 from callscore.store.repository import parse_day
 
 VIEW, LEAD = ("monitor", "lead", "admin"), ("lead", "admin")
+RECENT_DAYS = 28  # pages without dates show the last four weeks: what a lead looks at, and fast on a large store
 FILTER_FIELDS = ("since", "until", "team", "agent", "scorecard", "queue", "campaign")
 
 
@@ -23,6 +24,8 @@ def filters_of(request: Request, **fixed) -> Filters:
         params["since"], params["until"] = parse_day(params["since"]), parse_day(params["until"], end=True)
     except ValueError:
         raise Forbidden("dates are YYYY-MM-DD") from None
+    if not params["since"] and not params["until"]:
+        params["since"] = datetime.combine(date.today() - timedelta(days=RECENT_DAYS), datetime.min.time())
     return Filters(**(params | fixed))
 
 

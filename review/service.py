@@ -10,14 +10,14 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import Session, defer
 
 from callscore.pipeline import scorecard as scorecards
 from callscore.settings import REPO_ROOT
 from callscore.store.models import (REVIEW_STATES, Call, ItemResult, Redaction, Result, Review, ReviewEvent,
                                     ReviewItem, User, utcnow)
-from callscore.store.repository import current_result, has_flag, parse_day
+from callscore.store.repository import current_result, flagged_with, has_flags, parse_day
 from callscore.store.review_models import CalibrationCall, CalibrationRater, CalibrationReview, CalibrationSession
 from callscore.review import stats
 
@@ -112,51 +112,46 @@ def visible_calls(query, user: User):
 
 
 def queue(session: Session, filters: QueueFilters, user: User) -> dict:
-    query = select(Call, Result).outerjoin(Result, and_(Result.call_id == Call.id, Result.is_current))
-    query = visible_calls(query, user)
-    when = func.coalesce(Call.call_time, Call.created_at)
+    """The calls to review: flagged first, then auto-failed, newest first; counted and ordered in the database, so
+    a store of 100,000s of calls loads only the QUEUE_LIMIT rows shown (without their documents)."""
+    base = visible_calls(select(Call.id).select_from(Call)
+                         .outerjoin(Result, and_(Result.call_id == Call.id, Result.is_current)), user)
     if filters.agent:
-        query = query.where(Call.agent_id == filters.agent)
+        base = base.where(Call.agent_id == filters.agent)
     if filters.team:
-        query = query.where(Call.team == filters.team)
+        base = base.where(Call.team == filters.team)
     if filters.q:
-        query = query.where(Call.id.contains(filters.q, autoescape=True))
+        base = base.where(Call.id.contains(filters.q, autoescape=True))
     try:
         since, until = parse_day(filters.since), parse_day(filters.until, end=True)
     except ValueError:
         raise ReviewError("dates are YYYY-MM-DD") from None
     if since:
-        query = query.where(when >= since)
+        base = base.where(Call.filed_at >= since)
     if until:
-        query = query.where(when < until)
+        base = base.where(Call.filed_at < until)
     if filters.failed_item:
-        query = query.where(exists().where(ItemResult.result_id == Result.id, ItemResult.outcome == "fail",
-                                           ItemResult.item_id == filters.failed_item))
+        base = base.where(exists().where(ItemResult.result_id == Result.id, ItemResult.outcome == "fail",
+                                         ItemResult.item_id == filters.failed_item))
     if filters.confidence_below:
         try:
             below = float(filters.confidence_below)
         except ValueError:
             raise ReviewError("confidence below: a number between 0 and 1") from None
-        query = query.where(exists().where(ItemResult.result_id == Result.id, ItemResult.confidence < below,
-                                           ItemResult.outcome != "not_applicable"))
-    rows = session.execute(query).all()
+        base = base.where(exists().where(ItemResult.result_id == Result.id, ItemResult.confidence < below,
+                                         ItemResult.outcome != "not_applicable"))
     if filters.flag:
-        rows = [row for row in rows if row.Result is not None and has_flag(row.Result.flags or [], filters.flag)]
+        base = base.where(flagged_with(filters.flag))
     counts = {state: 0 for state in REVIEW_STATES}
-    for row in rows:
-        counts[row.Call.review_state] = counts.get(row.Call.review_state, 0) + 1
-    flagged = sum(1 for row in rows if row.Result is not None and row.Result.flags)
-    total_before_state = len(rows)
+    counts |= dict(session.execute(base.with_only_columns(Call.review_state, func.count()).group_by(Call.review_state)).all())
+    flagged = session.scalar(base.with_only_columns(func.count()).where(has_flags()))
+    total_before_state = sum(counts.values())
     if filters.state:
-        rows = [row for row in rows if row.Call.review_state == filters.state]
-
-    def order(row):
-        when = row.Call.call_time or row.Call.created_at
-        return (not (row.Result is not None and row.Result.flags),
-                not (row.Result is not None and row.Result.auto_failed), -when.timestamp())
-
-    rows.sort(key=order)
-    shown = rows[:QUEUE_LIMIT]
+        base = base.where(Call.review_state == filters.state)
+    matching = counts.get(filters.state, 0) if filters.state else total_before_state
+    shown = session.execute(base.with_only_columns(Call, Result).options(defer(Result.document))
+                            .order_by(case((has_flags(), 0), else_=1), case((Result.auto_failed, 0), else_=1),
+                                      Call.filed_at.desc(), Call.id).limit(QUEUE_LIMIT)).all()
     result_ids = [row.Result.id for row in shown if row.Result is not None]
     item_stats = {rid: (low, fails) for rid, low, fails in session.execute(
         select(ItemResult.result_id,
@@ -174,8 +169,8 @@ def queue(session: Session, filters: QueueFilters, user: User) -> dict:
                     "percent": result.percent if result else None, "auto_failed": result.auto_failed if result else False,
                     "flags": (result.flags or []) if result else [], "lowest_confidence": low, "fails": fails,
                     "human_percent": review.final_percent if review else None, "purged": call.purged_at is not None})
-    return {"rows": out, "counts": counts, "flagged": flagged, "total": total_before_state, "matching": len(rows),
-            "truncated": len(rows) > QUEUE_LIMIT}
+    return {"rows": out, "counts": counts, "flagged": flagged, "total": total_before_state, "matching": matching,
+            "truncated": matching > QUEUE_LIMIT}
 
 
 def queue_choices(session: Session, user: User) -> dict:

@@ -56,6 +56,9 @@ class Call(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     purged_at: Mapped[datetime | None] = mapped_column()  # audio deleted under retention
+    # When analytics files the call: call_time, else when it was first stored. A plain indexed column so period
+    # filters on 100,000s of calls are index range scans (store_result keeps it up to date).
+    filed_at: Mapped[datetime | None] = mapped_column(index=True)
 
     results: Mapped[list[Result]] = relationship(back_populates="call", order_by="Result.id")
 
@@ -81,6 +84,9 @@ class Result(Base):
         # The same recording is never scored twice with the same versions: a rerun's insert is a no-op.
         UniqueConstraint("call_id", "sha256", "asr_model", "classifier", "scorecard", name="uq_results_versions"),
         Index("ix_results_call_current", "call_id", "is_current"),
+        # Covering indexes for analytics: aggregates over many results never read the (large) document row.
+        Index("ix_results_current_scores", "call_id", "is_current", "percent", "auto_failed", "scorecard"),
+        Index("ix_results_id_current", "id", "is_current", "call_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id"))

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from packaging.version import InvalidVersion, Version
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import String, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from callscore.store.models import (Call, ItemResult, Quarantine, Result, Review, ReviewEvent, ReviewItem, Run, User,
                                     utcnow)
@@ -38,11 +38,12 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
                    "duration_s": audio.get("duration_s"), "channels": audio.get("channels"),
                    "sample_rate": audio.get("sample_rate")}
     call_values |= {k: v for k, v in (call_info or {}).items() if k in CALL_FIELDS and v is not None}
-    upsert = insert(Call).values(call_values)
+    upsert = insert(Call).values(call_values | {"filed_at": call_values.get("call_time") or utcnow()})
     # Upserting the call row first also locks it (PostgreSQL), so concurrent writers of one call queue here
     # and the is_current update below always sees the other's result.
     session.execute(upsert.on_conflict_do_update(
-        index_elements=["id"], set_={k: upsert.excluded[k] for k in call_values if k != "id"} | {"updated_at": utcnow()}))
+        index_elements=["id"], set_={k: upsert.excluded[k] for k in call_values if k != "id"}
+        | {"updated_at": utcnow(), "filed_at": func.coalesce(upsert.excluded.call_time, Call.filed_at)}))
 
     score, versions = document["score"], document["versions"]
     new_result = insert(Result).values(
@@ -153,7 +154,7 @@ def select_calls(session: Session, selection: Selection) -> list[Call]:
     query = (select(Call, Result.callscore_version)
              .outerjoin(Result, and_(Result.call_id == Call.id, Result.is_current))
              .where(Call.purged_at.is_(None)).order_by(Call.id))
-    when = func.coalesce(Call.call_time, Call.created_at)
+    when = Call.filed_at
     if selection.calls:
         query = query.where(Call.id.in_(selection.calls))
     if selection.since:
@@ -183,24 +184,30 @@ def _older(version: str, limit: Version) -> bool:
         return True
 
 
-def has_flag(flags: list[str], wanted: str) -> bool:
-    """'auto_fail' matches 'auto_fail:recording_disclosure'."""
-    return any(flag == wanted or flag.startswith(wanted + ":") for flag in flags)
+def flagged_with(wanted: str):
+    """SQL: the result carries the flag; 'auto_fail' matches 'auto_fail:recording_disclosure'. Flags are a JSON list
+    of strings, so the quoted name (followed by its closing quote or a colon) appears in the JSON text."""
+    text = cast(Result.flags, String)
+    return or_(text.contains(f'"{wanted}"', autoescape=True), text.contains(f'"{wanted}:', autoescape=True))
+
+
+def has_flags():
+    """SQL: the result carries any flag."""
+    return and_(Result.id.is_not(None), cast(Result.flags, String).not_in(("[]", "null")))
 
 
 def list_calls(session: Session, flag: str | None = None, state: str | None = None, agent: str | None = None,
                limit: int | None = None) -> list[dict]:
     """One row per call with its current score, newest first."""
     query = (select(Call, Result).outerjoin(Result, and_(Result.call_id == Call.id, Result.is_current))
-             .order_by(func.coalesce(Call.call_time, Call.created_at).desc(), Call.id))
+             .options(defer(Result.document)).order_by(Call.filed_at.desc(), Call.id).limit(limit))
     if state:
         query = query.where(Call.review_state == state)
     if agent:
         query = query.where(Call.agent_id == agent)
-    rows = [_call_row(call, result) for call, result in session.execute(query)]
     if flag:
-        rows = [row for row in rows if has_flag(row["flags"], flag)]
-    return rows[:limit] if limit else rows
+        query = query.where(flagged_with(flag))
+    return [_call_row(call, result) for call, result in session.execute(query)]
 
 
 def _call_row(call: Call, result: Result | None) -> dict:

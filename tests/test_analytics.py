@@ -408,6 +408,21 @@ def test_import_skips_bad_rows_with_their_line_and_reimport_updates(tmp_path):
     store.engine.dispose()
 
 
+def test_a_call_without_a_time_is_filed_when_stored_until_its_time_is_known(tmp_path):
+    from callscore.store.models import Call
+
+    store = Store(f"sqlite:///{tmp_path / 'filed.db'}")
+    with store.session() as session, session.begin():
+        repo.store_result(session, demo.document("late-1", CARD), "/rec/late-1.wav")
+        first = session.get(Call, "late-1").filed_at
+        assert first is not None and abs((datetime.utcnow() - first).total_seconds()) < 60
+        repo.store_result(session, demo.document("late-1", CARD, sha256="e" * 64), "/rec/late-1.wav",
+                          {"call_time": datetime(2026, 11, 3, 8)})
+        session.expire_all()
+        assert session.get(Call, "late-1").filed_at == datetime(2026, 11, 3, 8)
+    store.engine.dispose()
+
+
 def test_a_sidecar_with_queue_figures_becomes_the_recordings_telephony_record(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'side.db'}")
     with store.session() as session, session.begin():
@@ -556,6 +571,16 @@ def test_targets_and_coaching_over_http(web, built):
     assert "side by side" in lead.get("/analytics/agents/A2").text
     monitor = web("moe")
     assert monitor.post("/analytics/evaluate", data={"week": "2026-W46", "csrf_token": monitor.csrf}).status_code == 403
+
+
+def test_a_team_with_few_calls_says_so_instead_of_drawing(web, built):
+    with built[0].session() as session, session.begin():
+        for n in range(2):
+            repo.store_result(session, demo.document(f"tiny-{n}", CARD), f"/rec/tiny-{n}.wav",
+                              {"agent_id": "T1", "team": "Tiny", "call_time": datetime(2026, 10, 5 + n, 9)})
+    page = web("lea").get("/analytics/teams/Tiny?since=2026-10-01&until=2026-10-31").text
+    assert "Not enough calls (2)" in page and "Not enough calls for a trend" in page
+    assert 'aria-label="QA score trend"' not in page
 
 
 def test_an_agent_sees_only_their_own_page(web):

@@ -1,4 +1,5 @@
-"""telephony call records (ACD KPIs) and script-step order on item results (issue 8)
+"""analytics at scale: telephony call records (ACD KPIs), script-step order on item results, calls.filed_at
+(indexed call time) and covering indexes on results (issue 8)
 
 Revision ID: 0005_telephony
 Revises: 0004_disputes
@@ -37,9 +38,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_telephony_calls_team'), ['team'], unique=False)
     with op.batch_alter_table('item_results', schema=None) as batch_op:
         batch_op.add_column(sa.Column('out_of_order', sa.Boolean(), nullable=True))
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('filed_at', sa.DateTime(), nullable=True))
+    op.execute("UPDATE calls SET filed_at = COALESCE(call_time, created_at)")
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calls_filed_at'), ['filed_at'], unique=False)
+    with op.batch_alter_table('results', schema=None) as batch_op:
+        batch_op.create_index('ix_results_current_scores', ['call_id', 'is_current', 'percent', 'auto_failed', 'scorecard'], unique=False)
+        batch_op.create_index('ix_results_id_current', ['id', 'is_current', 'call_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('results', schema=None) as batch_op:
+        batch_op.drop_index('ix_results_id_current')
+        batch_op.drop_index('ix_results_current_scores')
+    with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_calls_filed_at'))
+        batch_op.drop_column('filed_at')
     with op.batch_alter_table('item_results', schema=None) as batch_op:
         batch_op.drop_column('out_of_order')
     with op.batch_alter_table('telephony_calls', schema=None) as batch_op:
