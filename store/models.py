@@ -113,7 +113,9 @@ class Result(Base):
 
 class ItemResult(Base):
     __tablename__ = "item_results"
-    __table_args__ = (UniqueConstraint("result_id", "item_id"), Index("ix_item_results_item_outcome", "item_id", "outcome"))
+    # No index leading with item_id: SQLite would walk it to group by item, probing every result instead of
+    # starting from the (date-filtered) calls, which made item fail rates 20x slower on 100,000 calls.
+    __table_args__ = (UniqueConstraint("result_id", "item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"))
     item_id: Mapped[str] = mapped_column(String(80))

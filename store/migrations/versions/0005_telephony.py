@@ -1,5 +1,5 @@
 """analytics at scale: telephony call records (ACD KPIs), script-step order on item results, calls.filed_at
-(indexed call time) and covering indexes on results (issue 8)
+(indexed call time), covering indexes on results, no item-first index on item_results (issue 8)
 
 Revision ID: 0005_telephony
 Revises: 0004_disputes
@@ -43,6 +43,7 @@ def upgrade() -> None:
     op.execute("UPDATE calls SET filed_at = COALESCE(call_time, created_at)")
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calls_filed_at'), ['filed_at'], unique=False)
+    op.drop_index('ix_item_results_item_outcome', table_name='item_results')
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.create_index('ix_results_current_scores', ['call_id', 'is_current', 'percent', 'auto_failed', 'scorecard'], unique=False)
         batch_op.create_index('ix_results_id_current', ['id', 'is_current', 'call_id'], unique=False)
@@ -52,6 +53,7 @@ def downgrade() -> None:
     with op.batch_alter_table('results', schema=None) as batch_op:
         batch_op.drop_index('ix_results_id_current')
         batch_op.drop_index('ix_results_current_scores')
+    op.create_index('ix_item_results_item_outcome', 'item_results', ['item_id', 'outcome'], unique=False)
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calls_filed_at'))
         batch_op.drop_column('filed_at')
