@@ -35,7 +35,8 @@ def build(session: Session, label: str, filters: Filters = Filters(), period: st
     sampled = session.scalar(query.current_results(this).join(ReviewSample, ReviewSample.call_id == Result.call_id)
                              .with_only_columns(func.count(func.distinct(ReviewSample.call_id))))
     trend_since = this.since - (this.until - this.since) * (TREND_PERIODS[period] - 1)
-    return {"period": period, "label": label, "previous": before, "filters": filters.as_dict(),
+    return {"period": period, "label": label, "previous": before,
+            "filters": replace(filters, since=None, until=None).as_dict(),  # the period sets the dates
             "centre": centre, "changes": [asdict(c) for c in query.compare(centre_before, centre)],
             "teams": teams, "agents": query.summary(session, this, by="agent"),
             "items": sorted(items, key=lambda r: -(r["after"] or 0)),

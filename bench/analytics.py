@@ -3,7 +3,7 @@
 
     python bench/analytics.py [--calls 100000] [--db URL] [--turns 60] [--repeat 3]
 
-The store is built once per (calls, turns) under /tmp (or in --db, which is emptied first), with bulk inserts:
+The store is built under /tmp (or in --db, which is emptied first) unless it already holds --calls calls, with bulk inserts:
 300 agents in 20 teams over 26 weeks, nine item results per call, talk metrics, script order, 6 % of calls
 reviewed (some drawn at random), telephony records with 4 % abandoned calls. Result documents carry `--turns`
 transcript turns with word times (about 30 kB at 60 turns, what a five-minute call stores), because their size
@@ -119,6 +119,23 @@ def build(url: str, calls: int, turns: int, seed: int = 5, teams: int = TEAMS, a
     store.engine.dispose()
 
 
+def stored_calls(url: str) -> int:
+    """How many calls a store built earlier holds (0 if none): the same size is reused, not built again."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return 0
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM calls")).scalar()
+    except SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+
+
 def empty(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -161,15 +178,13 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=60, help="transcript turns per stored result (default 60)")
     parser.add_argument("--db", help="a PostgreSQL URL to build the store in (emptied first); default SQLite under /tmp")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true", help="build the store again even if it has --calls calls")
     args = parser.parse_args()
 
     url = args.db or f"sqlite:///{Path(tempfile.gettempdir()) / f'callscore-bench-analytics-{args.calls}-{args.turns}.db'}"
-    marker = Path(tempfile.gettempdir()) / f"callscore-bench-analytics-{args.calls}-{args.turns}.built"
-    if args.db or not marker.exists():
+    if stored_calls(url) != args.calls or args.rebuild:
         empty(url)
         build(url, args.calls, args.turns)
-        if not args.db:
-            marker.write_text("ok")
 
     from callscore.analytics import report
     from callscore.analytics.query import Filters
