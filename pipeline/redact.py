@@ -65,6 +65,10 @@ HOMOPHONES = {"for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate":
 FILLERS = {"uh", "um", "erm", "er", "ah", "hmm", "mm", "uhm"}
 # a number right before one of these counts something ("the sixteen digits", "a 3-digit code"): not a value
 COUNT_NOUNS = {"digit", "digits", "figure", "figures", "numbers", "characters", "letters"}
+# a small number right after one of these names a group of digits, not a value ("first four?", "the next four")
+GROUP_WORDS = {"first", "next", "last", "final", "other", "remaining", "middle", "another"}
+GROUP_PROMPT = GROUP_WORDS | {"four", "4", "digits", "numbers", "the", "please", "lot", "bit", "set", "group",
+                              "block", "now", "finally", "few", "ones", "what", "whats", "about", "of", "them"}
 # what the other speaker says between two parts of a number read out, or the reader's own hesitation
 BACKCHANNEL = FILLERS | {"yes", "yeah", "yep", "yup", "okay", "ok", "mhm", "uh-huh", "uhhuh", "mm-hmm", "mmhmm",
                          "aha", "right", "alright", "got", "it", "then", "and", "sorry", "go", "on", "great",
@@ -116,9 +120,13 @@ WEAK_NUMBER = "number"
 # Acronyms may be spelled out letter by letter by the ASR ("c v v", "s s n"), hence the optional spaces.
 TOPICS = [
     ("card", r"(card|cards|visa|mastercard|master card|amex|american express|maestro|discover|debit|credit|long number|"
-              r"jcb|j c b|diners|diners club|union ?pay|barclaycard|solo|electron)"),
+              r"jcb|j c b|diners|diners club|union ?pay|barclaycard|solo|electron|"
+              # where a card's long number is: "the number on the front", "the digits across the front"
+              r"(number|numbers|digits) (on|across|along) the front|front of (the|your|my) card|"
+              r"(card|payment) details|(sixteen|16|fifteen|15) digits?)"),
     ("security", r"(security (code|number|digits?)|c ?v ?v ?2?|c ?v ?c ?2?|c ?v ?(2|two)|c ?s ?c|cid|"
-                 r"(?<!last )(three|four|3|4)( digit| digits)|(back|front|reverse) of (the|your|my) card|"
+                 r"(?<!last )(?<!next )(?<!first )(?<!other )(three|four|3|4)( digit| digits| numbers| figures)|"
+                 r"(back|reverse) of (the|your|my) card|"
                  r"on the (back|reverse)|signature (strip|panel|box)|verification (code|number|value|digits?)|card code)"),
     ("expiry", r"(expir\w*|exp|expy|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
     ("dob", r"(date (?:of|on|or|a|for) birth|dates of birth|birth ?dates?|birthdays?|born|dob|d ?o ?b|d\.o\.b\.?)"),
@@ -342,6 +350,9 @@ NOT_ADJECTIVE = {"is", "was", "number", "no", "code", "digits", "and", "with", "
 
 def _pronoun_one(toks: list[_Tok], i: int) -> bool:
     """'one' standing for a thing, not the digit: 'the one', 'a long one', 'the sixteen-digit one'."""
+    if not toks[i].tail and i + 2 < len(toks) and all(_digit_of(toks[j].text) for j in (i + 1, i + 2)) and \
+            toks[i + 1].text.isalpha() and toks[i].w + 1 == toks[i + 1].w:
+        return False  # "...the back one eight eight": a digit that starts a number said on
     k = i - 1
     while k >= 0 and i - k <= 4 and toks[k].w >= toks[i].w - 3:
         t = toks[k].text
@@ -353,6 +364,18 @@ def _pronoun_one(toks: list[_Tok], i: int) -> bool:
             return False
         k -= 1
     return False
+
+
+def _group_size(toks: list[_Tok], i: int) -> bool:
+    """After 'first/next/last', is the number at token i the size of the group asked for ("next four",
+    "the last four? 5089") rather than the group's first digit ("next... four oh four seven")?"""
+    if "?" in toks[i].tail or "," in toks[i].tail:
+        return True
+    size, j, after = int(_number_at(toks, i)[0]), i + 1, ""
+    while j < len(toks) and (got := _number_at(toks, j)) is not None and len(after) <= 20:
+        after += got[0]
+        j += got[1]
+    return len(after) in (0, size)  # the size said, then that many digits (or none): a group asked for
 
 
 def _runs(toks: list[_Tok]) -> list[_Run]:
@@ -385,7 +408,10 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
         if cur is not None and "?" in toks[cur.t1].tail:
             runs.append(cur)  # "...the sixteen-digit one? 4635 1307...": a question ends what was said
             cur = None
-        if t == "one" and _pronoun_one(toks, i):
+        group_size = i > 0 and toks[i - 1].text in GROUP_WORDS and not toks[i - 1].tail and used == 1 and \
+            len(digits) == 1 and _group_size(toks, i)
+        if t == "one" and _pronoun_one(toks, i) or group_size:
+            # "the first four", "next four?": the size of the group asked for ends what was said before it
             if cur is not None:
                 runs.append(cur)
                 cur = None
@@ -413,6 +439,8 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
     # "16-digit") is not a value
     def counts(r: _Run) -> bool:
         k = r.t1 + 1 + (r.t1 + 1 < len(toks) and toks[r.t1 + 1].text == "-")
+        if r.t0 == r.t1 and r.n <= 2 and r.t0 > 0 and toks[r.t0 - 1].text in GROUP_WORDS:
+            return True  # "first four?", "and the last four": the size of a group asked for
         return r.t0 == r.t1 and r.n <= 2 and k < len(toks) and toks[k].text in COUNT_NOUNS
     return [r for r in runs if not (r.oh_only and r.n <= 2) and not counts(r)]
 
@@ -671,19 +699,25 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         # one random number in ten passes Luhn: an order / tracking / IMEI number named right before it is
         # taken at its word; anywhere else a Luhn-valid number is masked as a card
         named_not_card = _wins(c, "neg", ("card",), within=LUHN_NEG_WITHIN)
-        chain, total = [a], run.n
+        chain, total, prompts = [a], run.n, 0
         for b in range(a + 1, len(runs)):
             prev, nxt = runs[chain[-1]], runs[b]
             gap = nxt.w0 - prev.w1 - 1
             gap_topics = ctx.topics_in(prev.w1 + 1, nxt.w0 - 1) - {"card"}
             gap_words = {norm[w] for w in range(prev.w1 + 1, nxt.w0)}
             backchannel = gap_words <= BACKCHANNEL
-            if nxt.n < 2 or gap_topics or gap > 6 or total + nxt.n > 40:
+            # the agent asking for the next group: "next four?", "and the last four please"
+            prompt = gap_words <= BACKCHANNEL | GROUP_PROMPT and bool(gap_words & GROUP_WORDS)
+            if gap_topics or gap > 6 or total + nxt.n > 40:
                 break
-            if not (card_ctx and gap <= 6) and not (backchannel and gap <= 4):
+            # one digit said on its own turn is part of a card read out only where a card was asked for
+            if nxt.n < 2 and not (card_ctx and (backchannel or prompt) and gap <= 4):
+                break
+            if not (card_ctx and gap <= 6) and not (backchannel and gap <= 4) and not prompt:
                 break
             chain.append(b)
             total += nxt.n
+            prompts += prompt and not backchannel
         digits = "".join(runs[k].digits for k in chain)
         found = chain if card_ctx and len(digits) >= 12 else None  # in card context: the whole chain
         for k in range(len(chain), 0, -1) if found is None and not named_not_card else ():  # longest card prefix
@@ -692,6 +726,11 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                 found = chain[:k]
                 break
         if found is None and card_ctx and len(digits) >= 12:
+            found = chain
+        # read group by group, each answering the agent's "next four?" / "last four": only a card is read out
+        # like that, even with a digit misheard (Luhn fails) and no card word
+        if found is None and not named_not_card and prompts >= 2 and 13 <= len(digits) <= 19 and \
+                all(3 <= runs[x].n <= 6 for x in chain):
             found = chain
         # in card context, one unbroken stretch of 8+ digits is the card read in part before a repeat or a
         # pause ("it's 4532 0151, sorry, could you...") unless it is written as a date ("12/03/2024")
@@ -750,6 +789,27 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                 c = ctx.near(toks[i].w, toks[end].w, back=15)
                 if _wins(c, "expiry", ("price", "neg", "dob", "time")) or _wins(c, "dob", ("price", "neg", "expiry")):
                     add("expiry_date" if _wins(c, "expiry", ("dob",)) else "date_of_birth", span_words(i, end))
+
+    # -- a security code said in parts over the other speaker's backchannel ("nine three" / "yeah" / "one")
+    for a, run in enumerate(runs):
+        if a in taken or run.n > 2:
+            continue
+        chain, total = [a], run.n
+        for b in range(a + 1, len(runs)):
+            prev, nxt = runs[chain[-1]], runs[b]
+            gap_words = {norm[w] for w in range(prev.w1 + 1, nxt.w0)}
+            if b in taken or not gap_words or not gap_words <= BACKCHANNEL or nxt.w0 - prev.w1 - 1 > 3 or \
+                    total + nxt.n > 4:
+                break
+            chain.append(b)
+            total += nxt.n
+        if len(chain) < 2 or total < 3:
+            continue
+        c = ctx.near(run.w0, runs[chain[-1]].w1, back=15, ahead=4)
+        if _wins(c, "security", ("neg", "price", "time", "expiry", "dob", "phone", "account", "sortcode"), within=15):
+            taken.update(chain)
+            add("security_code", {w for x in chain for w in runs[x].words} |
+                {toks[k].w for x in chain for k in range(runs[x].t0, runs[x].t1 + 1)})
 
     # -- digit runs by length, format and context
     for a, run in enumerate(runs):

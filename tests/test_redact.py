@@ -244,3 +244,62 @@ def test_more_card_and_account_cues():
 def test_email_local_part_stops_at_a_question():
     texts, _ = redact_words(words_of("what email should we use?") + words_of("accounts at hargreaves dot co dot uk", 5))
     assert texts[4] == "use?" and texts[5] == "[EMAIL]"
+
+
+# ---- round 5: general rules written before held-out set 5's miss list was read (each fails on the round-4 code)
+def turns(*texts: str) -> list[str]:
+    """Redact consecutive turns as one call; the masked texts, one per turn."""
+    words, bounds = [], []
+    for text in texts:
+        bounds.append((len(words), len(words) + len(text.split())))
+        words += words_of(text, 0.4 * len(words))
+    out, _ = redact_words(words)
+    return [" ".join(out[a:b]) for a, b in bounds]
+
+
+def test_card_misheard_in_clear_card_context():
+    """One digit misheard (Luhn fails) where the card's long number was asked for: still a card."""
+    digits = "four seven one one, two oh oh eight, three nine five five, oh one two seven"
+    assert not luhn_ok("4711200839550127")
+    out = turns("can you read me the number on the front", digits)
+    assert out[0] == "can you read me the number on the front"
+    assert set(out[1].replace(",", "").split()) == {"[CARD_NUMBER]"}
+    out = turns("have you got your card there?", "yes", "lovely, read me the long number", digits)
+    assert set(out[3].replace(",", "").split()) == {"[CARD_NUMBER]"}
+    assert redact_text(f"it's {digits}")[1] == []  # no card context, Luhn fails: not a card
+
+
+def test_card_read_in_groups_after_the_agents_prompts():
+    """'first four?' / 'next four' / 'last four': the prompts survive, each group is masked, no card word
+    needed, even with a misheard digit."""
+    assert not luhn_ok("5102338122097713")
+    out = turns("okay, first four please", "five one oh two", "the next four", "three three eight one",
+                "next four", "two two oh nine", "and the last four", "seven seven one three")
+    assert out[0] == "okay, first four please" and out[2] == "the next four" and out[6] == "and the last four"
+    assert all(set(out[k].split()) == {"[CARD_NUMBER]"} for k in (1, 3, 5, 7))
+    # a reference read in two groups is not a card
+    assert turns("first four of the reference?", "5102", "next four", "3381") == \
+        ["first four of the reference?", "5102", "next four", "3381"]
+
+
+def test_a_group_size_asked_for_is_not_a_digit():
+    """'next four' asks for a group; 'next' then 'four oh four seven' is the group itself."""
+    out = turns("first four?", "four nine one seven", "next", "four oh four seven", "next four",
+                "three one two two", "last four", "nine oh one six")
+    assert out[2] == "next" and out[4] == "next four" and out[6] == "last four"
+    assert all(set(out[k].split()) == {"[CARD_NUMBER]"} for k in (1, 3, 5, 7))
+    # the tail of a card named on its own stays (the labelled sets' convention: it identifies, it is not the number)
+    assert redact_text("is it the card ending in 4471?")[1] == []
+
+
+def test_one_digit_turns_in_a_card_read_out():
+    out = turns("card number please", "four nine", "yep", "one two", "mhm", "seven", "okay",
+                "six six oh five, one two three four, five five one")
+    assert out[2] == "yep" and out[4] == "mhm" and out[5] == "[CARD_NUMBER]"
+
+
+def test_security_code_said_in_parts_over_a_backchannel():
+    assert turns("and the cvv", "two six", "okay", "eight") == \
+        ["and the cvv", "[SECURITY_CODE] [SECURITY_CODE]", "okay", "[SECURITY_CODE]"]
+    assert turns("the three numbers on the back", "one eight eight")[1] == " ".join(["[SECURITY_CODE]"] * 3)
+    assert turns("what's your house number", "two six", "okay", "eight")[1] == "two six"
