@@ -14,7 +14,16 @@ Default sets (all under tests/), and what each one is worth as a measurement:
                             turns with backchannels, Amex/13/19 digits, no card word; 161 look-alike lines);
                             measured once before (ALL 0.872) and once after the round-4 changes (0.896);
                             its miss list was then read and general classes of it fixed, so later figures
-                            on it are contaminated.
+                            on it are contaminated;
+- redaction_heldout5.jsonl  written before the round-5 changes (cards read group by group after the agent's
+                            "first four? / next four / last four", Luhn-failing cards in clear card context,
+                            security codes split over backchannels, Amex/13/19 digits; 199 look-alike lines);
+                            measured once before (ALL 0.828) and once after the round-5 general rules (0.970,
+                            clean); its miss list was then read and general classes of it fixed (house names,
+                            "nineteen of them", spelled "c v v two"), so later figures on it are contaminated.
+                            Its three remaining misses are a card's last four said on their own ("the one
+                            ending in 4471"): the earlier sets label that form a look-alike, so the two
+                            conventions disagree and the code follows the earlier sets.
 
 Set format (one JSON object per line):
     {"id": "card003-1", "call": "card003", "turn": 1, "text": "it's four five three two ...",
@@ -44,7 +53,7 @@ from callscore.pipeline.redact import TYPES, RedactionConfig, evaluate
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = [ROOT / "tests" / name for name in
                 ("redaction_set.jsonl", "redaction_heldout.jsonl", "redaction_heldout2.jsonl",
-                 "redaction_heldout3.jsonl", "redaction_heldout4.jsonl")]
+                 "redaction_heldout3.jsonl", "redaction_heldout4.jsonl", "redaction_heldout5.jsonl")]
 TARGETS = {"card_number": 0.99, "security_code": 0.99}  # every other type: 0.95
 FALSE_MAX = 0.02
 

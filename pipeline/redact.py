@@ -94,6 +94,9 @@ STREET_SUFFIXES = {"street", "st", "road", "rd", "lane", "ln", "avenue", "ave", 
                    "boulevard", "blvd", "parkway", "pkwy", "square", "sq", "hill", "row", "walk", "mews",
                    "green", "view", "rise", "parade", "highway", "hwy", "circle", "trail", "vale", "wharf",
                    "croft", "meadows", "gate", "park", "cottages", "mansions", "quay"}
+# the kind of house a house name ends with ("Rose Cottage", "the Old Rectory")
+HOUSE_NOUNS = {"cottage", "house", "farm", "farmhouse", "lodge", "rectory", "vicarage", "barn", "manor", "hall",
+               "mill", "villa", "grange", "bungalow", "chapel", "granary", "stables", "coach"}
 # suffixes that name nothing but a street (the others are common nouns too: "park benches", "one way")
 STREET_ONLY = {"street", "st", "road", "rd", "lane", "ln", "avenue", "ave", "av", "crescent", "cres", "terrace",
                "boulevard", "blvd", "parkway", "pkwy", "mews", "cottages", "mansions", "gardens"}
@@ -135,7 +138,7 @@ TOPICS = [
     ("account", r"(account|accounts|acc no|acct|acct no|a/c|routing|iban|i b a n|building society|bank details)"),
     ("sortcode", r"(sort ?codes?|sorting code)"),
     ("phone", r"(phone|phones|mobile|telephone|landline|cell|cellphone|number to (call|reach)|contact number|"
-              r"call (me|you|us) (back )?(on|at)|reach (me|you) (on|at)|ring (me|you)|text (me|you)|whatsapp|dial)"),
+              r"call (me|you) (back )?(on|at)|reach (me|you) (on|at)|ring (me|you)|text (me|you)|whatsapp|dial)"),
     # "the number", "my number": a phone number, unless a topic was just named ("the card, the number on it is")
     (WEAK_NUMBER, r"((my|your|his|her|the|best|contact|home|work|daytime|evening|new|old|other|a) number)"),
     ("email", r"(e ?-? ?mail|emails)"),
@@ -144,7 +147,10 @@ TOPICS = [
     ("neg", r"(order|orders|ticket|tickets|reference|ref|invoice|case|tracking|booking|confirmation|transaction|"
             r"serial|model|claim|parcel|receipt|voucher|promo|coupon|incident|item|product|sku|job|extension|ext|"
             r"flight|room|seat|gate|page|step|version|policy|membership|member|customer number|batch|"
-            r"complaint|request|delivery|contract|plan|bundle|option|queue|meter|tariff|code word|imei)"),
+            r"complaint|request|delivery|contract|plan|bundle|option|queue|meter|tariff|code word|imei|"
+            # the company's own lines are not personal data: "call us on 0345...", "our helpline", "the fax"
+            r"(call|ring|phone|contact|reach|text) us( back)? (on|at)|our (number|line|helpline)|helpline|"
+            r"switchboard|freephone|fax)"),
     ("price", r"(£|\$|€|pounds?|quid|pence|p|dollars?|bucks|cents?|euros?|price|prices|cost|costs|charge|charged|"
               r"fee|fees|total|balance|bill|paid|refund|refunded|discount|percent|%)"),
     ("time", r"(o ?clock|oclock|am|pm|a\.m\.?|p\.m\.?|past|quarter|half|minutes?|hours?|seconds?|tonight|"
@@ -378,6 +384,15 @@ def _group_size(toks: list[_Tok], i: int) -> bool:
     return len(after) in (0, size)  # the size said, then that many digits (or none): a group asked for
 
 
+def _digits_after(toks: list[_Tok], j: int) -> int:
+    """How many digits are said from token j on, without a break."""
+    n = 0
+    while j < len(toks) and (got := _number_at(toks, j)) is not None and n <= 20:
+        n += len(got[0])
+        j += got[1]
+    return n
+
+
 def _runs(toks: list[_Tok]) -> list[_Run]:
     runs: list[_Run] = []
     cur: _Run | None = None
@@ -417,6 +432,13 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
                 cur = None
             i += 1
             continue
+        if t in ("two", "2") and "".join(x.text for x in toks[max(i - 3, 0):i]).endswith(("cvv", "cvc", "cv")) and \
+                (toks[i].tail.strip() or _digits_after(toks, i + 1) in (3, 4)):
+            if cur is not None:  # "c v v two": the 2 of a spelled CVV2 is part of its name
+                runs.append(cur)
+                cur = None
+            i += 1
+            continue
         if cur is not None and toks[i].w != toks[cur.t1].w and (toks[i].mixed or toks[cur.t1].mixed):
             runs.append(cur)  # "CV2? four, eight, zero": the 2 is part of a name, not of the number after it
             cur = None
@@ -441,6 +463,9 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
         k = r.t1 + 1 + (r.t1 + 1 < len(toks) and toks[r.t1 + 1].text == "-")
         if r.t0 == r.t1 and r.n <= 2 and r.t0 > 0 and toks[r.t0 - 1].text in GROUP_WORDS:
             return True  # "first four?", "and the last four": the size of a group asked for
+        if r.t0 == r.t1 and r.n <= 2 and k + 1 < len(toks) and toks[k].text == "of" and \
+                toks[k + 1].text in ("them", "those", "these", "us", "em"):
+            return True  # "nineteen of them"
         return r.t0 == r.t1 and r.n <= 2 and k < len(toks) and toks[k].text in COUNT_NOUNS
     return [r for r in runs if not (r.oh_only and r.n <= 2) and not counts(r)]
 
@@ -862,7 +887,8 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
             add("phone_number", ws)
             continue
         if not _wins(c, NEG, ("phone",), within=20):
-            if (gb and n in (10, 11) and d[0] == "0") or (plus and 10 <= n <= 13) or \
+            # a UK non-geographic number (0800, 0345...) is a company's line, not a person's
+            if (gb and n in (10, 11) and d[0] == "0" and d[:2] not in ("03", "08")) or (plus and 10 <= n <= 13) or \
                     (us and n == 10 and groups == [3, 3, 4] and not run.spoken and d[0] in "23456789") or \
                     (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4]):
                 add("phone_number", ws)
@@ -977,6 +1003,20 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
         elif k >= 0 and toks[k].text in ("number", "no"):
             start = k
         add("street_address", span_words(start, j))
+
+    # -- a house named, not numbered ("Rose Cottage", "the Old Rectory"), where an address is asked for or given:
+    # one or two capitalised name words and a capitalised kind of house
+    for i, t in enumerate(toks):
+        if t.text not in HOUSE_NOUNS or not words[t.w][:1].isupper() or i == 0:
+            continue
+        k = i
+        while k > 0 and i - k < 2 and toks[k - 1].w == toks[k].w - 1 and _is_name_word(toks[k - 1]) and \
+                words[toks[k - 1].w][:1].isupper() and not re.search(r"[,.;:?!]$", words[toks[k - 1].w]):
+            k -= 1
+        if k == i:
+            continue
+        if _wins(ctx.near(toks[k].w, t.w, back=15, ahead=4), "address", ("neg", "price", "time"), within=15):
+            add("street_address", span_words(k, i))
 
     return hits
 

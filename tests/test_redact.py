@@ -303,3 +303,25 @@ def test_security_code_said_in_parts_over_a_backchannel():
         ["and the cvv", "[SECURITY_CODE] [SECURITY_CODE]", "okay", "[SECURITY_CODE]"]
     assert turns("the three numbers on the back", "one eight eight")[1] == " ".join(["[SECURITY_CODE]"] * 3)
     assert turns("what's your house number", "two six", "okay", "eight")[1] == "two six"
+
+
+# ---- round 5, after held-out set 5 was measured (classes seen in its misses: that set is tuned on now)
+def test_a_house_name_where_an_address_is_given():
+    assert masked_words("first line of the address is Ivy Farmhouse, Mill Lane") == ["Ivy", "Farmhouse,"]
+    assert masked_words("the address is the Old Vicarage, Bath") == ["Old", "Vicarage,"]
+    assert redact_text("the old house was cold")[1] == []
+    assert redact_text("we met at Abbey Mill last week")[1] == []  # no address asked for or given
+
+
+def test_counts_and_spelled_cue_digits_are_not_values():
+    out = turns("the card's 6250 1535 8989 6513 035", "right", "eighteen of them, I think")
+    assert out[2] == "eighteen of them, I think"
+    assert masked_words("c v v two, five three eight") == ["five", "three", "eight"]
+    assert masked_words("the c v v two six one") == ["two", "six", "one"]  # the 2 starts the code here
+
+
+def test_a_company_line_is_not_personal():
+    for text in ["you can call us on oh eight hundred, double four, double one, two three", "the fax is 020 7946 0112",
+                 "ring 0345 602 1187 for the helpline"]:
+        assert redact_text(text) == (text, []), text
+    assert redact_text("my mobile is 07700 900 461")[1] == ["phone_number"]
