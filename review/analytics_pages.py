@@ -104,11 +104,9 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
         user = require_user(request, VIEW)
         filters = filters_of(request)
         with store.session() as session:
-            pick = lambda rows: [r for r in rows if r["item"] == item]  # noqa: E731
-            data = {"by_team": pick(query.item_rates(session, filters, by="team")),
-                    "by_agent": pick(query.item_rates(session, filters, by="agent")),
-                    "by_week": pick(query.item_rates(session, filters, by="week")),
-                    "disagreement": pick(query.disagreement(session, filters))}
+            data = {by_name: query.item_rates(session, filters, by=by, item=item)
+                    for by_name, by in (("by_team", "team"), ("by_agent", "agent"), ("by_week", "week"))}
+            data["disagreement"] = [r for r in query.disagreement(session, filters) if r["item"] == item]
         return page(request, "analytics_item.html", user, item=item, tab="item", **data)
 
     @router.get("/analytics/script", response_class=HTMLResponse)

@@ -233,6 +233,8 @@ def test_item_fail_rates_use_the_human_outcome_where_reviewed(session, built, fi
     assert {item: [r["fails"], r["applicable"]] for item, r in rows.items() if r["applicable"]} == dict(expected)
     for item, (fails, applicable) in expected.items():
         assert rows[item]["fail_rate"] == pytest.approx(fails / applicable)
+    by_team = query.item_rates(session, filters, by="team")
+    assert query.item_rates(session, filters, by="team", item="recap") == [r for r in by_team if r["item"] == "recap"]
 
 
 def test_disagreement_counts_overridden_items_on_reviewed_calls(session, built):
