@@ -32,7 +32,7 @@ def cmd_report(args) -> int:
         return 2
     filters = Filters(team=args.team, agent=args.agent, scorecard=args.scorecard, queue=args.queue, campaign=args.campaign)
     with _store(args).session() as session:
-        report = build(session, label, filters, args.period)
+        report = build(session, label, filters, args.period, per_group_items=args.format == "csv")
     render = {"html": render_html, "csv": render_csv,
               "json": lambda r: json.dumps(r, indent=2, default=str) + "\n"}[args.format]
     text = render(report)

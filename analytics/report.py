@@ -23,15 +23,18 @@ CSV_SUMMARY = ("calls", "reviewed", "reviewed_share", "n", "mean_score", "ci_low
 CSV_TELEPHONY = ("offered", "abandon_rate", "asa_s", "queue_wait_s", "transfer_rate", "fcr_rate")
 
 
-def build(session: Session, label: str, filters: Filters = Filters(), period: str = "week") -> dict:
-    """The report of one period (label like 2026-W47, 2026-11-16 or 2026-11); ValueError if malformed."""
+def build(session: Session, label: str, filters: Filters = Filters(), period: str = "week",
+          per_group_items: bool = False) -> dict:
+    """The report of one period (label like 2026-W47, 2026-11-16 or 2026-11); ValueError if malformed.
+    per_group_items: each team's and agent's item fail rates too (the CSV's columns)."""
     before = query.previous_period(period, label)
     this, last = filters.for_period(period, label), filters.for_period(period, before)
     centre, centre_before = query.overall(session, this), query.overall(session, last)
     teams_before = {row["key"]: row for row in query.summary(session, last, by="team")}
     teams = [{**row, "changes": [asdict(c) for c in query.compare(teams_before.get(row["key"], dict(query.EMPTY)), row)]}
              for row in query.summary(session, this, by="team")]
-    items = query.compare_items(query.item_rates(session, last), query.item_rates(session, this))
+    rates = query.item_rates(session, this)
+    items = query.compare_items(query.item_rates(session, last), rates)
     sampled = session.scalar(query.current_results(this).join(ReviewSample, ReviewSample.call_id == Result.call_id)
                              .with_only_columns(func.count(func.distinct(ReviewSample.call_id))))
     trend_since = this.since - (this.until - this.since) * (TREND_PERIODS[period] - 1)
@@ -40,9 +43,9 @@ def build(session: Session, label: str, filters: Filters = Filters(), period: st
             "centre": centre, "changes": [asdict(c) for c in query.compare(centre_before, centre)],
             "teams": teams, "agents": query.summary(session, this, by="agent"),
             "items": sorted(items, key=lambda r: -(r["after"] or 0)),
-            "item_rates": {by: query.item_rates(session, this, by=by) for by in ("team", "agent")},
+            "item_rates": {by: query.item_rates(session, this, by=by) for by in ("team", "agent")} if per_group_items else {},
             "script": [{**row, "phrasings": script.phrasings(session, this, row["item"], clusters=3)}
-                       for row in script.steps(session, this)],
+                       for row in script.steps(session, this, rates)],
             "talk": {metric: rows[0] if rows else None for metric, rows in query.talk_distribution(session, this).items()},
             "telephony": {"centre": telephony.overall(session, this), "before": telephony.overall(session, last),
                           "teams": telephony.kpis(session, this, by="team"),
@@ -65,7 +68,8 @@ def render_html(report: dict) -> str:
 
 
 def render_csv(report: dict) -> str:
-    """One row per centre, team and agent: QA figures, each item's fail rate, telephony KPIs."""
+    """One row per centre, team and agent: QA figures, each item's fail rate, telephony KPIs. Needs a report
+    built with per_group_items."""
     item_ids = sorted({row["item"] for row in report["items"]})
     rates = {(by, row["key"], row["item"]): row["fail_rate"] for by, rows in report["item_rates"].items() for row in rows}
     phone = {("team", r["key"]): r for r in report["telephony"]["teams"]} | {("agent", r["key"]): r for r in report["telephony"]["agents"]}

@@ -21,9 +21,10 @@ EXAMPLES = 3
 DISTANCE = 0.8  # cosine distance within which quotes share a cluster (average linkage)
 
 
-def steps(session: Session, filters: Filters = Filters()) -> list[dict]:
-    """The script steps (items judged as a step on some call), most often missed first."""
-    rows = [r for r in item_rates(session, filters) if r["as_step"]]
+def steps(session: Session, filters: Filters = Filters(), rates: list[dict] | None = None) -> list[dict]:
+    """The script steps (items judged as a step on some call), most often missed first. `rates`: the item_rates
+    of these filters when the caller has them already."""
+    rows = [r for r in (item_rates(session, filters) if rates is None else rates) if r["as_step"]]
     return sorted(rows, key=lambda r: (-(r["fail_rate"] or 0), -(r["out_of_order_rate"] or 0), r["item"]))
 
 

@@ -118,10 +118,10 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
         return page(request, "analytics_script_page.html", user, r={"script": steps}, tab="script", links=True,
                     filters=filters)
 
-    def built_report(request: Request) -> dict:
+    def built_report(request: Request, per_group_items: bool = False) -> dict:
         period, label = period_of(request)
         with store.session() as session:
-            return report.build(session, label, filters_of(request), period)
+            return report.build(session, label, filters_of(request), period, per_group_items)
 
     @router.get("/analytics/report", response_class=HTMLResponse)
     def report_page(request: Request):
@@ -137,7 +137,7 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
     @router.get("/analytics/report.csv")
     def report_csv(request: Request):
         require_user(request, VIEW)
-        r = built_report(request)
+        r = built_report(request, per_group_items=True)
         return Response(report.render_csv(r), media_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="qa-report-{r["label"]}.csv"'})
 

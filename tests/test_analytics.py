@@ -612,3 +612,18 @@ def test_report_cli_writes_json_and_html(built, tmp_path, capsys):
     args = parser.parse_args(["report", "--at", "2026-W47", "--format", "html", "--out", str(out), "--db", url])
     assert args.run(args) == 0
     assert "QA report · 2026-W47" in out.read_text() and "<svg" in out.read_text()
+    import csv
+
+    out = tmp_path / "report.csv"
+    args = parser.parse_args(["report", "--at", "2026-W47", "--format", "csv", "--out", str(out), "--db", url])
+    assert args.run(args) == 0
+    rows = {(r["level"], r["key"]): r for r in csv.DictReader(out.read_text().splitlines())}
+    week = [c for c in built[1] if week_label(c["when"]) == "2026-W47"]
+    assert {key for level, key in rows if level == "team"} == set(AGENTS.values())
+    assert {key for level, key in rows if level == "agent"} == set(AGENTS)
+    assert int(rows["centre", "all"]["calls"]) == len(week)
+    a1 = [c for c in week if c["agent"] == "A1"]
+    recap_fails = [(c["human"] or c["machine"])["recap"] == "fail" for c in a1]
+    assert float(rows["agent", "A1"]["fail_rate:recap"]) == pytest.approx(sum(recap_fails) / len(a1), abs=1e-4)
+    green = [r for r in built[2] if r["team"] == "Green" and week_label(r["when"]) == "2026-W47"]
+    assert int(rows["team", "Green"]["offered"]) == len(green)
