@@ -31,8 +31,9 @@ def out_of_order_steps(document: dict) -> dict[str, bool]:
 
 
 def record_script_order(session: Session, result_id: int, document: dict) -> None:
+    order = out_of_order_steps(document)
     for flag in (True, False):
-        steps = [step for step, out in out_of_order_steps(document).items() if out is flag]
+        steps = [step for step, out in order.items() if out is flag]
         if steps:
             session.execute(update(ItemResult).where(ItemResult.result_id == result_id, ItemResult.item_id.in_(steps))
                             .values(out_of_order=flag))

@@ -24,8 +24,6 @@ GROUPINGS = ("agent", "team", "day", "week", "month")
 TALK_METRICS = ("handle_s", "hold_s", "hold_count", "dead_air_share", "overtalk_s", "agent_talk_share",
                 "longest_monologue_s")
 WHEN = Call.filed_at  # call_time, else when first stored
-
-
 LONG_RANGE = timedelta(days=62)
 
 

@@ -44,8 +44,7 @@ def build(session: Session, label: str, filters: Filters = Filters(), period: st
             "teams": teams, "agents": query.summary(session, this, by="agent"),
             "items": sorted(items, key=lambda r: -(r["after"] or 0)),
             "item_rates": {by: query.item_rates(session, this, by=by) for by in ("team", "agent")} if per_group_items else {},
-            "script": [{**row, "phrasings": script.phrasings(session, this, row["item"], clusters=3)}
-                       for row in script.steps(session, this, rates)],
+            "script": script.insight(session, this, rates, clusters=3),
             "talk": {metric: rows[0] if rows else None for metric, rows in query.talk_distribution(session, this).items()},
             "telephony": {"centre": telephony.overall(session, this), "before": telephony.overall(session, last),
                           "teams": telephony.kpis(session, this, by="team"),

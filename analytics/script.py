@@ -80,6 +80,8 @@ def _cluster(texts: list[str]) -> list[int]:
                                    linkage="average").fit_predict(vectors.toarray()).tolist()
 
 
-def insight(session: Session, filters: Filters = Filters()) -> list[dict]:
-    """Each script step with its missed and out-of-order rates and its clustered phrasings."""
-    return [{**row, "phrasings": phrasings(session, filters, row["item"])} for row in steps(session, filters)]
+def insight(session: Session, filters: Filters = Filters(), rates: list[dict] | None = None,
+            clusters: int = CLUSTERS) -> list[dict]:
+    """Each script step with its missed and out-of-order rates and its clustered phrasings (`rates` as in steps)."""
+    return [{**row, "phrasings": phrasings(session, filters, row["item"], clusters=clusters)}
+            for row in steps(session, filters, rates)]

@@ -15,7 +15,6 @@ from callscore.store.analytics_models import COMPARATORS, ActionItem, Target
 from callscore.store.models import utcnow
 
 
-
 @dataclass(frozen=True)
 class Metric:
     field: str  # in a summary row (query.summary) or, for telephony metrics, a KPI row (telephony.kpis)

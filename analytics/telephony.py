@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from callscore.analytics.query import Columns, Filters, as_float, grouped
 from callscore.store.analytics_models import TelephonyCall
+from callscore.store.repository import dialect_insert
 
 ON = Columns(TelephonyCall.started_at, TelephonyCall.agent_id, TelephonyCall.team, TelephonyCall.queue,
              TelephonyCall.campaign)
@@ -28,6 +29,7 @@ COLUMN_ALIASES = {"id": ("call_ref", "acd_id", "telephony_id"), "call_id": ("rec
 TRUE, FALSE = ("1", "yes", "y", "true", "t"), ("0", "no", "n", "false", "f", "")
 # The sidecar keys that make a recording's own telephony record (recorded calls were answered).
 SIDECAR_KEYS = ("wait_s", "transfers", "resolved")
+UPSERT_CHUNK = 1000
 EMPTY = {"offered": 0, "answered": 0, "abandoned": 0, "abandon_rate": None, "asa_s": None, "queue_wait_s": None,
          "transfer_rate": None, "fcr_rate": None, "fcr_known": 0}
 
@@ -97,6 +99,7 @@ def _normalised(header: list[str]) -> list[str]:
 def import_csv(session: Session, path: Path) -> ImportReport:
     """Upsert every good row (a re-import updates, never duplicates); a bad row is reported and skipped."""
     report = ImportReport()
+    records: dict[str, dict] = {}  # by id: a later row of the same call replaces an earlier one
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = _normalised(next(reader, []))
@@ -104,22 +107,25 @@ def import_csv(session: Session, path: Path) -> ImportReport:
             raise TelephonyError(f"{path}: the header needs id and started_at columns (got {', '.join(header)})")
         for line, values in enumerate(reader, start=2):
             try:
-                upsert(session, parse_row(dict(zip(header, values))))
+                record = parse_row(dict(zip(header, values)))
             except TelephonyError as exc:
                 report.errors.append(f"{path} line {line}: {exc}")
             else:
+                records[record["id"]] = record
                 report.imported += 1
-    session.flush()
+    upsert(session, list(records.values()))
     return report
 
 
-def upsert(session: Session, values: dict) -> None:
-    record = session.get(TelephonyCall, values["id"])
-    if record is None:
-        session.add(TelephonyCall(**values))
-    else:
-        for name, value in values.items():
-            setattr(record, name, value)
+def upsert(session: Session, records: list[dict]) -> None:
+    """Insert the records, or update those already imported (one statement per chunk, not a lookup per row)."""
+    if not records:
+        return
+    insert = dialect_insert(session)(TelephonyCall)
+    statement = insert.on_conflict_do_update(index_elements=["id"],
+                                             set_={name: insert.excluded[name] for name in records[0] if name != "id"})
+    for first in range(0, len(records), UPSERT_CHUNK):
+        session.execute(statement, records[first:first + UPSERT_CHUNK])
 
 
 def from_sidecar(session: Session, call) -> None:
@@ -131,13 +137,12 @@ def from_sidecar(session: Session, call) -> None:
     if session.scalar(select(TelephonyCall.id).where(TelephonyCall.call_id == call.id, TelephonyCall.id != call.id)):
         return
     try:
-        upsert(session, parse_row({"id": call.id, "call_id": call.id, "answered": "yes",
-                                   "started_at": (call.filed_at or call.created_at).isoformat(),
-                                   "agent_id": call.agent_id, "team": call.team, "queue": call.queue,
-                                   "campaign": call.campaign,
-                                   **{k: str(meta[k]) if meta.get(k) is not None else "" for k in SIDECAR_KEYS}}))
+        record = parse_row({"id": call.id, "call_id": call.id, "answered": "yes", "started_at": call.filed_at.isoformat(),
+                            "agent_id": call.agent_id, "team": call.team, "queue": call.queue, "campaign": call.campaign,
+                            **{k: str(meta[k]) if meta.get(k) is not None else "" for k in SIDECAR_KEYS}})
     except TelephonyError:
         return  # a malformed sidecar KPI never blocks scoring; the recording simply has no telephony record
+    upsert(session, [record])
 
 
 def kpis(session: Session, filters: Filters = Filters(), by: str | None = None) -> list[dict]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from prefect import flow
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from callscore.pipeline.audio_redact import delete_derived, derived_files
 from callscore.settings import Settings
@@ -35,7 +35,7 @@ def purged_document(document: dict, at: datetime) -> dict:
 
 def due_calls(session, cutoff: datetime) -> list[tuple[str, list[int]]]:
     """(call id, ids of its results not yet purged) for every call older than the cutoff."""
-    when = func.coalesce(Call.call_time, Call.created_at)
+    when = Call.filed_at  # call_time, else when first stored
     pending: dict[str, list[int]] = {}
     for call_id, result_id in session.execute(
             select(Result.call_id, Result.id).join(Call, Call.id == Result.call_id)

@@ -20,7 +20,7 @@ CALL_FIELDS = ("agent_id", "team", "call_time", "queue", "campaign", "meta")  # 
 VERSION_KEYS = ("asr_model", "classifier", "scorecard")  # with call_id + sha256: what makes a result unique
 
 
-def _insert(session: Session):
+def dialect_insert(session: Session):
     """INSERT with ON CONFLICT for the dialect in use (both spell it the same way)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -32,7 +32,7 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
     """Store one callscore.result/1 document as the call's current result. Returns the new result id,
     or None when this recording was already stored with the same versions (a rerun or a race).
     Never touches reviews; a call nobody has reviewed yet goes to_review when its result has flags."""
-    insert = _insert(session)
+    insert = dialect_insert(session)
     call_id, audio = document["call_id"], document["audio"]
     call_values = {"id": call_id, "source_path": source, "sha256": document["sha256"],
                    "duration_s": audio.get("duration_s"), "channels": audio.get("channels"),
@@ -81,7 +81,7 @@ def current_result(session: Session, call_id: str) -> Result | None:
 # ---- quarantine and runs -----------------------------------------------------------------------
 
 def quarantine(session: Session, path: str, sha256: str, reason: str) -> None:
-    upsert = _insert(session)(Quarantine).values(path=path, sha256=sha256, reason=reason)
+    upsert = dialect_insert(session)(Quarantine).values(path=path, sha256=sha256, reason=reason)
     session.execute(upsert.on_conflict_do_update(index_elements=["path"], set_={
         "sha256": sha256, "reason": reason, "last_seen": utcnow(), "attempts": Quarantine.attempts + 1}))
 
