@@ -377,11 +377,8 @@ def _group_size(toks: list[_Tok], i: int) -> bool:
     "the last four? 5089") rather than the group's first digit ("next... four oh four seven")?"""
     if "?" in toks[i].tail or "," in toks[i].tail:
         return True
-    size, j, after = int(_number_at(toks, i)[0]), i + 1, ""
-    while j < len(toks) and (got := _number_at(toks, j)) is not None and len(after) <= 20:
-        after += got[0]
-        j += got[1]
-    return len(after) in (0, size)  # the size said, then that many digits (or none): a group asked for
+    size = int(_number_at(toks, i)[0])
+    return _digits_after(toks, i + 1) in (0, size)  # the size said, then that many digits (or none): a group asked for
 
 
 def _digits_after(toks: list[_Tok], j: int) -> int:
