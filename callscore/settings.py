@@ -38,6 +38,9 @@ class Settings(BaseModel):
     beam_size: int = Field(5, ge=1, le=10)
     asr_prompt: str | None = Field(None, description="vocabulary hint for the speech model (product names, "
                                    "company names); off by default: on the synthetic corpus it did not help")
+    retry_words_per_s: float = Field(0.8, ge=0, description="a voiced turn (1.5 s or more) that the speech model "
+                                     "gave fewer words per second than this is transcribed again on its own; "
+                                     "Whisper over a whole channel sometimes drops a sentence. 0 turns it off")
     cpu_threads: int = Field(2, ge=1)
     channels: str = Field("auto", description="'auto', or a map like 'agent=0,customer=1'")
     mono: bool = False

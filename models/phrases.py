@@ -40,7 +40,7 @@ class Example:
 class TrainingConfig:
     seed: int = 0
     C: float = 16.0
-    tfidf_weight: float = 0.7
+    tfidf_weight: float = 1.0
     calibration_folds: int = 3
     threshold: float = 0.3
 

@@ -16,7 +16,7 @@ from callscore.pipeline.record import CallRecord, Turn
 from callscore.pipeline.redact import RedactionConfig, redact_words
 from callscore.pipeline.utterances import split_turns
 from callscore.settings import Settings, parse_channel_map
-from callscore.transcription import transcribe_channel
+from callscore.transcription import transcribe_channel, transcribe_span
 
 
 class Stopwatch:
@@ -58,6 +58,8 @@ def _stereo(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     labelled = {f"ch{c}": m for c, m in enumerate(masks)}
     turns = assign_words(turns_from_masks(labelled), words, same_label=True)
     watch.lap("diarize_s")
+    retry_dropped_speech(turns, lambda label: audio.samples[int(label[2:])], model, settings)
+    watch.lap("transcribe_s")
     redactions = redact_turns(turns, settings)
     channel_map = parse_channel_map(settings.channels)
     utterances = split_turns(turns)
@@ -75,13 +77,16 @@ def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     speech = channel_activity(audio.samples[:1], settings.crosstalk_db)[0]
     watch.lap("activity_s")
     _require_speech(audio, [speech])
-    result = transcribe_channel(registry.load_whisper(settings), samples, speech, settings.language,
-                                settings.beam_size, "mono", settings.asr_prompt)
+    model = registry.load_whisper(settings)
+    result = transcribe_channel(model, samples, speech, settings.language, settings.beam_size, "mono",
+                                settings.asr_prompt)
     watch.lap("transcribe_s")
     low, high = settings.speaker_bounds()
     speakers = mono_diarization.diarize(samples, low, high)
     turns = assign_words(turns_from_masks(speakers), result.words, same_label=False)
     watch.lap("diarize_s")
+    retry_dropped_speech(turns, lambda label: samples, model, settings)
+    watch.lap("transcribe_s")
     redactions = redact_turns(turns, settings)
     utterances = split_turns(turns)
     phrases.score_utterances(utterances, phrases.active(settings.classifier_dir))
@@ -89,6 +94,31 @@ def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     watch.lap("roles_s")
     return _assemble(audio, settings, turns, utterances, roles, speakers | {"speech": speech},
                      settings.language or result.language, redactions)
+
+
+RETRY_MIN_TURN_S = 1.5  # shorter turns are often one slow word ("Okay.") and rightly sparse
+
+
+def retry_dropped_speech(turns: list[Turn], samples_of, model, settings: Settings) -> int:
+    """Transcribe again, alone, each voiced turn the channel pass left nearly wordless; keep the retry
+    when it finds more words. Returns how many turns changed.
+
+    Whisper conditioned on its earlier text sometimes skips a whole sentence (a greeting, a promise),
+    and a phrase item can only be found in words that exist.
+    """
+    if not settings.retry_words_per_s:
+        return 0
+    changed = 0
+    for turn in turns:
+        if turn.duration < RETRY_MIN_TURN_S or len(turn.words) >= settings.retry_words_per_s * turn.duration:
+            continue
+        retried = [w for w in transcribe_span(model, samples_of(turn.label), turn.start, turn.end,
+                                              settings.language, settings.beam_size, turn.label)
+                   if turn.start <= (w.start + w.end) / 2 <= turn.end]
+        if len(retried) > len(turn.words):
+            turn.words = retried
+            changed += 1
+    return changed
 
 
 def _require_speech(audio: Audio, masks: list[np.ndarray]) -> None:

@@ -1,3 +1,3 @@
-from callscore.transcription.whisper import ChannelTranscript, speech_chunks, transcribe_channel
+from callscore.transcription.whisper import ChannelTranscript, speech_chunks, transcribe_channel, transcribe_span
 
-__all__ = ["ChannelTranscript", "speech_chunks", "transcribe_channel"]
+__all__ = ["ChannelTranscript", "speech_chunks", "transcribe_channel", "transcribe_span"]

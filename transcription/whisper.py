@@ -49,7 +49,20 @@ def transcribe_channel(model, samples: np.ndarray, mask: np.ndarray, language: s
     segments, info = model.transcribe(voiced, language=language, beam_size=beam_size, word_timestamps=True,
                                       vad_filter=False, condition_on_previous_text=True,
                                       initial_prompt=prompt or None)
-    words = [Word(w.start, w.end, w.word.strip(), w.probability, label)
-             for segment in restore_speech_timestamps(segments, chunks, SAMPLE_RATE)
-             for w in segment.words or [] if w.word.strip()]
-    return ChannelTranscript(words, info.language)
+    return ChannelTranscript(_words(restore_speech_timestamps(segments, chunks, SAMPLE_RATE), label, 0.0),
+                             info.language)
+
+
+def transcribe_span(model, samples: np.ndarray, start_s: float, end_s: float, language: str | None,
+                    beam_size: int, label: str) -> list[Word]:
+    """One stretch alone, without earlier text as context: the retry for speech the long pass dropped."""
+    begin = max(0, int((start_s - CHUNK_PAD_S) * SAMPLE_RATE))
+    finish = min(len(samples), int((end_s + CHUNK_PAD_S) * SAMPLE_RATE))
+    segments, _ = model.transcribe(samples[begin:finish], language=language, beam_size=beam_size,
+                                   word_timestamps=True, vad_filter=False, condition_on_previous_text=False)
+    return _words(segments, label, begin / SAMPLE_RATE)
+
+
+def _words(segments, label: str, offset_s: float) -> list[Word]:
+    return [Word(w.start + offset_s, w.end + offset_s, w.word.strip(), w.probability, label)
+            for segment in segments for w in segment.words or [] if w.word.strip()]
