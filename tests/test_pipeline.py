@@ -139,3 +139,30 @@ def test_cli_batch_goes_on_past_bad_files_and_summarises(tmp_path):
     transcript = json.loads((tmp_path / "out" / "call.json").read_text())
     assert {s["speaker"] for s in transcript["segments"]} == {"agent", "customer"}
     assert (tmp_path / "out" / "call.rttm").read_text().startswith("SPEAKER call 1 ")
+
+
+def test_a_turn_the_asr_left_empty_is_transcribed_again(settings, stereo_record):
+    """Whisper over a whole channel sometimes drops a sentence; the retry recovers it from the audio."""
+    import copy
+
+    from callscore.models import registry
+    from callscore.pipeline.audio import decode
+    from callscore.pipeline.transcribe import retry_dropped_speech
+
+    audio = decode(FIXTURES / "stereo_call.ogg")
+    turns = copy.deepcopy(stereo_record.turns)
+    dropped = max((t for t in turns if t.speaker == "agent"), key=lambda t: len(t.words))
+    said = {re.sub(r"[^a-z]", "", word.lower()) for t in TRUTH["stereo_call"]
+            if overlap(t["start"], t["end"], dropped.start, dropped.end) > 0.5 for word in t["text"].split()}
+    dropped.words = []
+    model = registry.load_whisper(settings)
+
+    changed = retry_dropped_speech(turns, lambda label: audio.samples[int(label[2:])], model, settings)
+
+    assert changed == 1  # only the emptied turn: the others already have their words
+    heard = {re.sub(r"[^a-z]", "", w.text.lower()) for w in dropped.words}
+    assert len(said & heard) >= 0.5 * len(said), (said, heard)
+    assert all(dropped.start <= (w.start + w.end) / 2 <= dropped.end for w in dropped.words)
+    off = settings.model_copy(update={"retry_words_per_s": 0})
+    dropped.words = []
+    assert retry_dropped_speech(turns, lambda label: audio.samples[int(label[2:])], model, off) == 0
