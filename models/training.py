@@ -124,6 +124,12 @@ def cli(args: argparse.Namespace) -> int:
     elif args.models_command == "compare":
         report = compare(phrases.load(root / args.candidate), phrases.load(root / args.baseline), args.margin)
         print(json.dumps(report, indent=1) if args.format == "json" else render_comparison(report))
+    elif args.models_command == "augment":
+        from callscore.models import asr_augment
+        from callscore.settings import Settings
+
+        summary = asr_augment.build(Settings.from_env(), args.limit)
+        print(f"{summary['spoken']} sentences spoken, {summary['changed']} heard differently -> {summary['output']}")
     elif args.models_command == "retrain":
         report = retrain(args.from_reviews, args.scorecard, TrainingConfig(seed=args.seed), args.margin, root)
         print(render_comparison(report) if report["baseline"] else f"activated first model {report['candidate']}")
@@ -152,6 +158,9 @@ def add_parser(commands) -> None:
     comparison.add_argument("baseline")
     comparison.add_argument("--margin", type=float, default=0.02)
     comparison.add_argument("--format", choices=("table", "json"), default="table")
+    heard = sub.add_parser("augment", help="speak the training sentences (espeak-ng, 8 kHz) and add what the "
+                           "speech model hears as extra examples; run before train")
+    heard.add_argument("--limit", type=int, help="only the first N sentences (a quick look)")
     again = sub.add_parser("retrain", help="train, compare with the active version, activate only if no "
                            "item gets worse by more than --margin (exit 3 when refused)")
     again.add_argument("--from-reviews", type=Path, help="JSONL of confirmed review labels to add")

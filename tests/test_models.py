@@ -115,3 +115,20 @@ def test_macro_f1_averages_only_items_the_data_has():
     present = [i for i in phrases.ITEMS if report[i]["support"]]
     assert report["dnc_request"]["support"] == 0 and "dnc_request" not in present
     assert report["macro_f1"] == round(sum(report[i]["f1"] for i in present) / len(present), 3)
+
+
+def test_heard_training_sentences_keep_labels_and_groups(settings, tmp_path):
+    """espeak-ng + tiny.en on real pool sentences: a changed transcript is an example with the same
+    labels and group (so the held-out split stays by group); a lost one is dropped, never mislabelled."""
+    from callscore.models import asr_augment
+
+    target = tmp_path / "phrases_asr.jsonl"
+    summary = asr_augment.build(settings, limit=4, output=target)
+    pool = {ex.text: ex for ex in phrases.deduplicate(phrases.load_examples(phrases.TRAINING / "phrases.jsonl"))[:4]}
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert summary["spoken"] == 4 and summary["changed"] == len(rows) >= 1
+    for row in rows:
+        source = next(ex for ex in pool.values() if ex.group == row["group"] and ex.items == row["items"])
+        assert row["source"] == "asr" and row["text"] != source.text
+    assert asr_augment.words_kept("so just to recap the refund is done", "so just turn the cab the refund is done") == 6 / 8
+    assert asr_augment.words_kept("anything else today", "") == 0.0
