@@ -35,6 +35,10 @@ def heard_versions(name: str, examples: list[Example], cache: Path) -> list[Exam
     return [Example(known[ex.text], ex.items, ex.group, "heard") for ex in examples]
 
 
+def _macro(report: dict, items: list[str]) -> float:
+    return sum(report[i]["f1"] for i in items) / len(items)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", help="classifier version (default: the active one)")
@@ -50,9 +54,8 @@ def main() -> None:
         items = [i for i in INBOUND if written[i]["support"]]
         if not items:
             continue
-        macro = lambda report: sum(report[i]["f1"] for i in items) / len(items)  # noqa: E731
-        rows.append({"set": name, "lines": len(examples), "written_macro_F1": macro(written),
-                     "heard_macro_F1": macro(heard), "written_recap_F1": written["recap"]["f1"] if "recap" in items else None,
+        rows.append({"set": name, "lines": len(examples), "written_macro_F1": _macro(written, items),
+                     "heard_macro_F1": _macro(heard, items), "written_recap_F1": written["recap"]["f1"] if "recap" in items else None,
                      "heard_recap_F1": heard["recap"]["f1"] if "recap" in items else None})
     print(f"classifier {model.version}; macro over the inbound items each set has")
     print(table(rows, ["set", "lines", "written_macro_F1", "heard_macro_F1", "written_recap_F1", "heard_recap_F1"]))
