@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -161,7 +162,9 @@ def save(model: PhraseClassifier, metrics: dict, training_hash: str, root: Path 
     version = f"phrases-{time.strftime('%Y%m%d-%H%M%S')}-{training_hash[:8]}"
     target = root / version
     target.mkdir(parents=True, exist_ok=False)
-    blob = sio.dumps({"vectorizer": model.vectorizer, "classifiers": model.classifiers})
+    # deflated: the per-fold coefficients over the TF-IDF vocabulary are mostly zeros (7 MB -> 2 MB)
+    blob = sio.dumps({"vectorizer": model.vectorizer, "classifiers": model.classifiers},
+                     compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     (target / "model.skops").write_bytes(blob)
     meta = {"version": version, "sha256": hashlib.sha256(blob).hexdigest(), "items": list(ITEMS),
             "config": asdict(model.config), "data_hash": training_hash, "code_version": __version__,
