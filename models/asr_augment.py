@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callscore.models import phrases, registry
+from callscore.models import phrases, registry, training
 from callscore.models.phrases import TRAINING
 from callscore.pipeline.audio import SAMPLE_RATE
 
@@ -63,8 +63,7 @@ def build(settings, limit: int | None = None, output: Path = OUTPUT) -> dict:
     """Write the heard versions of the training pool; returns counts for the summary line."""
     from tqdm import tqdm
 
-    pool = phrases.deduplicate([ex for path in sorted(TRAINING.glob("phrases*.jsonl")) if path != output
-                                for ex in phrases.load_examples(path)])[:limit]
+    pool = phrases.deduplicate(training.pool_examples(exclude=output))[:limit]
     model = registry.load_whisper(settings)
     rows = []
     for ex in tqdm(pool, desc="speaking and transcribing", unit="sentence", file=sys.stderr):

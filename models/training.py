@@ -25,9 +25,15 @@ def scorecard_seeds(path: Path) -> list[Example]:
             for item in card.items if item.kind in ("phrase", "absent_phrase") for text in item.examples]
 
 
+def pool_examples(exclude: Path | None = None) -> list[Example]:
+    """Every example of the training pool files (models/training/phrases*.jsonl), but `exclude`."""
+    return [ex for path in sorted(TRAINING.glob("phrases*.jsonl")) if path != exclude
+            for ex in phrases.load_examples(path)]
+
+
 def dataset(review_labels: Path | None, scorecard_path: Path | None) -> tuple[list[Example], list[Example], list[Example]]:
     """(train, held-out split, paraphrase test set), de-duplicated; test texts never train."""
-    pool = [ex for path in sorted(TRAINING.glob("phrases*.jsonl")) for ex in phrases.load_examples(path)]
+    pool = pool_examples()
     if scorecard_path:
         pool += scorecard_seeds(scorecard_path)
     if review_labels:
