@@ -381,6 +381,12 @@ def _group_size(toks: list[_Tok], i: int) -> bool:
     return _digits_after(toks, i + 1) in (0, size)  # the size said, then that many digits (or none): a group asked for
 
 
+def _cvv_two(toks: list[_Tok], i: int) -> bool:
+    """Is token i the "two" of a spelled-out CVV2/CVC2 ("c v v two, three four one")?"""
+    return toks[i].text in ("two", "2") and "".join(x.text for x in toks[max(i - 3, 0):i]).endswith(("cvv", "cvc", "cv")) \
+        and bool(toks[i].tail.strip() or _digits_after(toks, i + 1) in (3, 4))
+
+
 def _digits_after(toks: list[_Tok], j: int) -> int:
     """How many digits are said from token j on, without a break."""
     n = 0
@@ -422,16 +428,10 @@ def _runs(toks: list[_Tok]) -> list[_Run]:
             cur = None
         group_size = i > 0 and toks[i - 1].text in GROUP_WORDS and not toks[i - 1].tail and used == 1 and \
             len(digits) == 1 and _group_size(toks, i)
-        if t == "one" and _pronoun_one(toks, i) or group_size:
-            # "the first four", "next four?": the size of the group asked for ends what was said before it
+        if t == "one" and _pronoun_one(toks, i) or group_size or _cvv_two(toks, i):
+            # not a digit of a value, and it ends what was said before it: "the first four", "next four?" (the size
+            # of the group asked for), "c v v two" (the 2 of a spelled CVV2 is part of its name)
             if cur is not None:
-                runs.append(cur)
-                cur = None
-            i += 1
-            continue
-        if t in ("two", "2") and "".join(x.text for x in toks[max(i - 3, 0):i]).endswith(("cvv", "cvc", "cv")) and \
-                (toks[i].tail.strip() or _digits_after(toks, i + 1) in (3, 4)):
-            if cur is not None:  # "c v v two": the 2 of a spelled CVV2 is part of its name
                 runs.append(cur)
                 cur = None
             i += 1
