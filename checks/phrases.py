@@ -1,11 +1,18 @@
 """Phrase items: did the agent realise a behaviour (greeting, disclosure, recap...), where, how sure."""
 from __future__ import annotations
 
+import numpy as np
+
 from callscore.checks.base import CallContext, CheckResult, check, not_applicable
+from callscore.models import phrases
 from callscore.pipeline.record import CallRecord, Utterance
 from callscore.pipeline.scorecard import Item, Window
 
 EVIDENCE_LIMIT = 3
+# what a sentence can restate: the same speaker's earlier sentences of some substance, finished
+# before it began ("Okay." restates nothing; a pair judged together is its own halves)
+RESTATED_MIN_WORDS = 5
+RESTATED_GAP_S = 1.0
 
 
 def in_window(record: CallRecord, window: Window | None, speaker: str = "agent") -> list[Utterance]:
@@ -35,12 +42,52 @@ def _strongest(utterances: list[Utterance], behaviour: str) -> list[Utterance]:
     return sorted(utterances, key=lambda u: u.scores.get(behaviour, 0.0), reverse=True)
 
 
-def _found(record: CallRecord, item: Item) -> tuple[float, list[Utterance]]:
+def _embeddings(utterances: list[Utterance]) -> np.ndarray:
+    """Sentence vectors, computed here for records that did not come through the classifier."""
+    missing = [u for u in utterances if u.embedding is None]
+    for utterance, embedding in zip(missing, phrases.encode([u.text for u in missing])):
+        utterance.embedding = embedding
+    return np.array([u.embedding for u in utterances]).reshape(len(utterances), -1)
+
+
+def restatement(record: CallRecord, utterance: Utterance) -> tuple[float, Utterance | None]:
+    """The earlier sentence of the same speaker this one is closest to in meaning, and how close."""
+    earlier = [u for u in record.utterances if u.speaker == utterance.speaker and not u.combined and u.text
+               and u.end < utterance.start - RESTATED_GAP_S and len(u.text.split()) >= RESTATED_MIN_WORDS]
+    if not earlier:
+        return 0.0, None
+    similarities = _embeddings(earlier) @ _embeddings([utterance])[0]
+    best = int(np.argmax(similarities))
+    return float(similarities[best]), earlier[best]
+
+
+def _found(record: CallRecord, item: Item) -> tuple[bool, float, list[Utterance], dict]:
+    """(said, best score, evidence, detail): the evidence is the strongest sentences at or over the
+    threshold, or the closest miss. With restates_min_similarity, a sentence only counts when it
+    restates an earlier one; a miss then reports its score scaled by how near it came."""
     behaviour = item.behaviour or item.id
     candidates = _strongest(in_window(record, item.window), behaviour)
-    best = candidates[0].scores.get(behaviour, 0.0) if candidates else 0.0
-    hits = [u for u in candidates if u.scores.get(behaviour, 0.0) >= item.threshold][:EVIDENCE_LIMIT]
-    return best, hits or candidates[:1]
+    hits = [u for u in candidates if u.scores.get(behaviour, 0.0) >= item.threshold]
+    restated: dict[int, tuple[float, Utterance | None]] = {}
+    if item.restates_min_similarity:
+        restated = {id(u): restatement(record, u) for u in hits}
+        hits = [u for u in hits if restated[id(u)][0] >= item.restates_min_similarity]
+    if hits:
+        detail = {}
+        if restated:
+            detail["restates"] = [{"text": earlier.text, "start": round(earlier.start, 3),
+                                   "similarity": round(similarity, 3)}
+                                  for similarity, earlier in (restated[id(u)] for u in hits[:EVIDENCE_LIMIT])]
+        return True, hits[0].scores[behaviour], hits[:EVIDENCE_LIMIT], detail
+    if not candidates:
+        return False, 0.0, [], {}
+    closest = candidates[0]
+    best = closest.scores.get(behaviour, 0.0)
+    if id(closest) not in restated:
+        return False, best, [closest], {}
+    similarity = restated[id(closest)][0]
+    return False, best * similarity / item.restates_min_similarity, [closest], {
+        "closest_restates_similarity": round(similarity, 3)}
 
 
 def _no_agent_speech(record: CallRecord) -> bool:
@@ -51,9 +98,8 @@ def _judge(record: CallRecord, item: Item, wanted: bool) -> CheckResult:
     if _no_agent_speech(record):
         return not_applicable("no agent speech")
     behaviour = item.behaviour or item.id
-    best, evidence = _found(record, item)
-    said = best >= item.threshold
-    detail = {"best_score": round(best, 3), "said": said}
+    said, best, evidence, found_detail = _found(record, item)
+    detail = {"best_score": round(best, 3), "said": said} | found_detail
     if not said and evidence:
         detail["closest"] = evidence[0].evidence()
     quotes = [u.evidence() | {"score": round(u.scores.get(behaviour, 0.0), 3)} for u in evidence] if said else []

@@ -27,6 +27,7 @@ ITEMS = ("greeting", "recording_disclosure", "verify_identity", "ownership", "de
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TRAINING = Path(__file__).resolve().parent / "training"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+EMBEDDING_SIZE = 384  # all-MiniLM-L6-v2
 
 
 @dataclass
@@ -57,19 +58,22 @@ class PhraseClassifier:
     def version(self) -> str:
         return self.meta.get("version", "unsaved")
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """[len(texts), len(ITEMS)] probabilities."""
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """[len(texts), len(ITEMS)] probabilities (embeddings: `encode(texts)`, when already at hand)."""
         if not texts:
             return np.zeros((0, len(ITEMS)))
-        features = featurize(texts, self.vectorizer, self.config.tfidf_weight)
+        features = featurize(texts, self.vectorizer, self.config.tfidf_weight, embeddings)
         return np.column_stack([self.classifiers[item].predict_proba(features)[:, 1] for item in ITEMS])
 
 
 def score_utterances(utterances, model: PhraseClassifier) -> None:
-    """Fill each utterance's item probabilities in place (one batched call per call record)."""
-    probs = model.predict_proba([u.text for u in utterances])
-    for utterance, row in zip(utterances, probs):
+    """Fill each utterance's item probabilities and sentence embedding in place (one batched call
+    per call record; the checks compare embeddings to find what a sentence restates)."""
+    texts = [u.text for u in utterances]
+    embeddings = encode(texts)
+    for utterance, row, embedding in zip(utterances, model.predict_proba(texts, embeddings), embeddings):
         utterance.scores = dict(zip(ITEMS, row.tolist()))
+        utterance.embedding = embedding
 
 
 def lemmatize(texts: list[str]) -> list[str]:
@@ -77,10 +81,17 @@ def lemmatize(texts: list[str]) -> list[str]:
     return [" ".join(t.lemma_.lower() for t in doc if not t.is_punct) for doc in nlp.pipe(texts, batch_size=256)]
 
 
-def featurize(texts: list[str], vectorizer, tfidf_weight: float):
+def encode(texts: list[str]) -> np.ndarray:
+    """Unit-length sentence embeddings: their dot product is the cosine similarity."""
+    if not texts:
+        return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
+    return registry.sentence_encoder().encode(texts, batch_size=64, normalize_embeddings=True)
+
+
+def featurize(texts: list[str], vectorizer, tfidf_weight: float, embeddings: np.ndarray | None = None):
     from scipy import sparse
 
-    embeddings = registry.sentence_encoder().encode(texts, batch_size=64, normalize_embeddings=True)
+    embeddings = encode(texts) if embeddings is None else embeddings
     lexical = vectorizer.transform(lemmatize(texts)) * tfidf_weight
     return sparse.hstack([sparse.csr_matrix(embeddings), lexical]).tocsr()
 

@@ -136,6 +136,7 @@ class Utterance:
     label: str = ""
     scores: dict[str, float] = field(default_factory=dict)  # phrase item -> probability
     combined: bool = False  # two adjacent sentences judged together ("Good morning. Acme, Sam speaking.")
+    embedding: object = field(default=None, repr=False, compare=False)  # unit sentence vector, not stored
 
     def evidence(self) -> dict:
         return {"start": round(self.start, 3), "end": round(self.end, 3), "speaker": self.speaker, "text": self.text}

@@ -41,6 +41,9 @@ class Item(Strict):
     auto_fail: bool = False
     threshold: float = Field(0.3, gt=0, lt=1)
     window: Window | None = None
+    # the evidence must restate something the agent said earlier in the call (cosine similarity of
+    # sentence embeddings at least this): a recap sums up what was done, it is not the first mention
+    restates_min_similarity: float | None = Field(None, gt=0, lt=1)
     min_silence_s: float | None = Field(None, gt=0)
     not_applicable_if: NotApplicableIf | None = None
     examples: list[str] = []

@@ -1,4 +1,5 @@
-"""Each check pinned on hand-built call records (pure logic, no models)."""
+"""Each check pinned on hand-built call records (pure logic; the recap's restatement test compares
+sentences with the real sentence encoder)."""
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,10 @@ GOOD_CALL = [
     utter("customer", 14, 16, "Fourth of May."),
     utter("agent", 17, 20, "Let me put you on hold.", hold_start=0.93),
     utter("agent", 40, 42, "Thanks for holding.", hold_end=0.92),
-    utter("agent", 42.5, 46, "I'll sort this out myself.", ownership=0.88),
+    utter("agent", 42.5, 46, "I'll sort this out myself, I've refunded the forty pounds to your card.",
+          ownership=0.88),
     utter("customer", 47, 48, "Great."),
-    utter("agent", 55, 58, "So to recap, refund issued.", recap=0.91),
+    utter("agent", 55, 58, "So to recap, the forty pounds is refunded to your card.", recap=0.91),
     utter("agent", 58.5, 60, "Anything else?", anything_else=0.96),
     utter("customer", 61, 62, "No thanks."),
     utter("agent", 62.5, 64, "Have a good day, bye.", closing=0.94),
@@ -81,6 +83,26 @@ def test_missing_and_late_behaviours_fail_with_order_violations(card):
     assert script_order(card, results)["order_violations"] == [
         ["verify_identity", "recording_disclosure"], ["recap", "recording_disclosure"],
         ["anything_else", "recording_disclosure"]]
+
+
+def test_recap_counts_only_when_it_restates_what_the_agent_did_earlier(card):
+    recap = next(u for u in GOOD_CALL if "recap" in u.scores)
+    results, _ = run_checks(make_record(GOOD_CALL, duration=65), card, 5.0)
+    assert results["recap"].outcome == "pass"
+    assert results["recap"].detail["restates"][0]["text"].startswith("I'll sort this out myself")
+    assert results["recap"].detail["restates"][0]["similarity"] >= 0.4
+    # new information the classifier likes as much, but nothing said before it: not a recap
+    note = utter("agent", 55, 58, "I'm adding a note to your account so my colleagues can see it.", recap=0.91)
+    results, _ = run_checks(make_record([note if u is recap else u for u in GOOD_CALL], duration=65), card, 5.0)
+    assert results["recap"].outcome == "fail"
+    assert results["recap"].detail["closest"]["text"] == note.text
+    assert results["recap"].detail["closest_restates_similarity"] < 0.4
+    assert 0.09 < results["recap"].confidence < 0.91  # a near miss, not a certain fail
+    # a restated sentence must come before the recap: the same words said afterwards do not count
+    after = [u for u in GOOD_CALL if "ownership" not in u.scores] + [
+        utter("agent", 64.5, 67, "I've refunded the forty pounds to your card.")]
+    results, _ = run_checks(make_record(after, duration=70), card, 5.0)
+    assert results["recap"].outcome == "fail"
 
 
 def test_deflection_fails_with_evidence_and_confidence(card):
@@ -128,6 +150,9 @@ def test_bad_scorecard_names_the_field(tmp_path):
         scorecard.load(bad)
     bad.write_text(DEFAULT.read_text().replace("kind: absent_phrase", "kind: vibes"))
     with pytest.raises(scorecard.ScorecardError, match=r"items\[1\]\(deflection\)\.kind"):
+        scorecard.load(bad)
+    bad.write_text(DEFAULT.read_text().replace("restates_min_similarity: 0.4", "restates_min_similarity: 4"))
+    with pytest.raises(scorecard.ScorecardError, match=r"items\[0\]\(recap\)\.restates_min_similarity"):
         scorecard.load(bad)
     bad.write_text(DEFAULT.read_text().replace("script: [greeting,", "script: [greting,"))
     with pytest.raises(scorecard.ScorecardError, match="script"):
