@@ -194,6 +194,25 @@ def test_transcript_words_are_clickable_and_redactions_masked(env):
     assert 'class="tl-dead"' in html and 'class="tl-hold"' in html
 
 
+def test_call_page_shows_what_a_recap_restates_and_the_closest_miss(env):
+    from callscore.store.models import Result
+
+    with env["store"].session() as session, session.begin():
+        result = session.scalars(select(Result).where(Result.call_id == "call-001")).first()
+        document = json.loads(json.dumps(result.document))
+        document["checks"]["recap"]["detail"] = {"restates": [
+            {"text": "I've cancelled the old card.", "start": 31.5, "similarity": 0.71}]}
+        document["checks"]["closing"]["detail"] = {"closest": {
+            "start": 60.0, "end": 62.0, "speaker": "agent", "text": "Right, that's the note added."},
+            "closest_restates_similarity": 0.12}
+        result.document = document
+    html = client_for(env, "ana").get("/calls/call-001").text
+    restates = re.search(r'<div class="small muted restates">.*?</div>', html, re.S).group(0)
+    assert 'data-s="31.5"' in restates and "I&#39;ve cancelled the old card." in restates
+    closest = re.search(r'<div class="small muted closest">.*?</div>', html, re.S).group(0)
+    assert 'data-s="60.0"' in closest and "restates nothing said earlier" in closest
+
+
 def test_scorecard_is_found_by_its_version_tag(env, tmp_path):
     text = DEFAULT_CARD.read_text().replace('version: "1.0"', 'version: "2.0"').replace("weight: 15\n        auto_fail: true\n        window: {first_s: 90",
                                                                                       "weight: 15\n        window: {first_s: 90")
