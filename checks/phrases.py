@@ -45,9 +45,10 @@ def _strongest(utterances: list[Utterance], behaviour: str) -> list[Utterance]:
 def _embeddings(utterances: list[Utterance]) -> np.ndarray:
     """Sentence vectors, computed here for records that did not come through the classifier."""
     missing = [u for u in utterances if u.embedding is None]
-    for utterance, embedding in zip(missing, phrases.encode([u.text for u in missing])):
-        utterance.embedding = embedding
-    return np.array([u.embedding for u in utterances]).reshape(len(utterances), -1)
+    if missing:
+        for utterance, embedding in zip(missing, phrases.encode([u.text for u in missing])):
+            utterance.embedding = embedding
+    return np.stack([u.embedding for u in utterances])
 
 
 def restatement(record: CallRecord, utterance: Utterance) -> tuple[float, Utterance | None]:

@@ -27,7 +27,6 @@ ITEMS = ("greeting", "recording_disclosure", "verify_identity", "ownership", "de
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TRAINING = Path(__file__).resolve().parent / "training"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
-EMBEDDING_SIZE = 384  # all-MiniLM-L6-v2
 
 
 @dataclass
@@ -69,6 +68,8 @@ class PhraseClassifier:
 def score_utterances(utterances, model: PhraseClassifier) -> None:
     """Fill each utterance's item probabilities and sentence embedding in place (one batched call
     per call record; the checks compare embeddings to find what a sentence restates)."""
+    if not utterances:
+        return
     texts = [u.text for u in utterances]
     embeddings = encode(texts)
     for utterance, row, embedding in zip(utterances, model.predict_proba(texts, embeddings), embeddings):
@@ -83,8 +84,6 @@ def lemmatize(texts: list[str]) -> list[str]:
 
 def encode(texts: list[str]) -> np.ndarray:
     """Unit-length sentence embeddings: their dot product is the cosine similarity."""
-    if not texts:
-        return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
     return registry.sentence_encoder().encode(texts, batch_size=64, normalize_embeddings=True)
 
 
