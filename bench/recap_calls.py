@@ -68,13 +68,15 @@ def main() -> None:
     else:
         texts = [[text for _, text in call["lines"]] for call in calls]
     records = [build_record(call, lines) for call, lines in zip(calls, texts)]
+    # a one-item scorecard per variant, so run_checks judges only the recap
+    cards = {name: card.model_copy(update={"sections": [card.sections[0].model_copy(update={"items": [item]})]})
+             for name, item in variants.items()}
     pairs = {name: [] for name in variants}
     rows = []
     for call, record in zip(calls, records):
         truth = "pass" if call["recap"] else "fail"
         row = {"call": call["call"], "truth": truth}
-        for name, item in variants.items():
-            one = card.model_copy(update={"sections": [card.sections[0].model_copy(update={"items": [item]})]})
+        for name, one in cards.items():
             result = run_checks(record, one, 5.0)[0]["recap"]
             pairs[name].append((truth, result.outcome))
             row[name] = result.outcome + ("" if result.outcome == truth else " (wrong)")
