@@ -20,13 +20,21 @@ class BatchSummary:
         return "\n".join(lines)
 
 
-def expand(inputs: list[str]) -> list[Path]:
-    """Files as given (so a wrong one gets its own error), folders searched for audio files."""
+def expand(inputs: list[str], transcripts: bool = False) -> list[Path]:
+    """Files as given (so a wrong one gets its own error), folders searched for audio files and, with
+    `transcripts`, for transcript files (.json/.txt that parse as one; metadata sidecars are left out)."""
     paths: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            paths += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+            found = [p for p in files if p.suffix.lower() in AUDIO_SUFFIXES]
+            if transcripts:
+                from callscore.pipeline.transcript_input import sniff, transcript_candidates
+
+                found += [Path(p) for p in transcript_candidates([str(f) for f in files])
+                          if sniff(p, Path(p).read_bytes())]
+            paths += sorted(found)
         else:
             paths.append(path)
     return paths

@@ -12,14 +12,20 @@ EPILOG = """examples:
   callscore score recordings/ --out results/            score every call in a folder
   callscore score call.wav --out results/ --channels agent=1,customer=0
   callscore transcribe call.mp3 --out transcripts/ --mono --speakers 2
+  callscore score exported/call-0042.json --out results/   score a transcript (callscore, WhisperX,
+                                                           Amazon Transcribe JSON or 'Agent: ...' text)
   callscore evaluate --labels corpus/ --results results/
 """
 
 
-def _audio_options(parser: argparse.ArgumentParser) -> None:
+TRANSCRIPTS_HELP = ("recordings (wav, flac, ogg, mp3, ...), transcripts (.json from callscore, WhisperX or Amazon "
+                    "Transcribe; .txt lines 'Agent: ...'), or folders of them")
+
+
+def _audio_options(parser: argparse.ArgumentParser, transcripts: bool = False) -> None:
     group = parser.add_argument_group("audio and transcription")
-    group.add_argument("inputs", nargs="+", metavar="AUDIO_OR_DIR",
-                       help="recordings (wav, flac, ogg, mp3, ...) or folders of them")
+    group.add_argument("inputs", nargs="+", metavar="AUDIO_OR_DIR", help=TRANSCRIPTS_HELP if transcripts else
+                       "recordings (wav, flac, ogg, mp3, ...) or folders of them")
     group.add_argument("--out", required=True, type=Path, help="folder for <call_id>.json (created if missing)")
     group.add_argument("--model", dest="asr_model", help="speech model: tiny.en (default, fast, English), "
                        "base (multilingual), or a folder with a CTranslate2 Whisper model")
@@ -71,7 +77,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     card = scorecard.load(settings.scorecard)
-    paths = expand(args.inputs)
+    paths = expand(args.inputs, transcripts=True)
 
     def work(path: Path) -> None:
         result = score_call(path, settings, card)
@@ -124,8 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_transcribe)
 
     p = commands.add_parser("score", help="score calls against a scorecard (provisional, for review)",
-                            description="Transcribe and score calls; writes callscore.result/1 JSON per call.")
-    _audio_options(p)
+                            description="Transcribe and score calls (or score transcripts made elsewhere); "
+                                        "writes callscore.result/1 JSON per call.")
+    _audio_options(p, transcripts=True)
     p.add_argument("--scorecard", type=Path, help="scorecard YAML (default scorecards/default.yaml)")
     p.set_defaults(run=cmd_score)
 

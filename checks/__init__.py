@@ -12,6 +12,8 @@ __all__ = ["CHECKS", "CallContext", "CheckResult", "run_checks", "script_order",
 
 
 def _not_applicable(record: CallRecord, item: Item) -> CheckResult | None:
+    if item.kind == "dead_air" and not record.timed:
+        return not_applicable("the transcript has no times")
     rule = item.not_applicable_if
     if rule is None:
         return None

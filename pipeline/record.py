@@ -85,6 +85,9 @@ class CallRecord:
     utterances: list["Utterance"] = field(default_factory=list)
     redactions: list[dict] = field(default_factory=list)  # type and interval of each masked value
     timings: dict[str, float] = field(default_factory=dict)
+    # False for a transcript without times: its times are estimated from word counts, so nothing that
+    # measures time (dead air, holds, talk metrics) is judged from them
+    timed: bool = True
 
     @property
     def duration_s(self) -> float:

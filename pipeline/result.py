@@ -46,7 +46,7 @@ def build(record: CallRecord, card: Scorecard, checks: dict[str, CheckResult], c
         "script": script,
         "dead_air": [g.to_json() for g in context.dead_air],
         "holds": [h.to_json() for h in context.holds],
-        "talk": talk_metrics(record),
+        "talk": talk_metrics(record) if record.timed else {},  # word counts alone say nothing of talk time
         "score": scorecards.score(card, {i: r.outcome for i, r in checks.items()}),
         "flags": flags_for(card, checks, record, context, script),
         "versions": versions(record.asr_model, classifier_version, card),

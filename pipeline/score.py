@@ -13,15 +13,17 @@ from callscore.pipeline import result as results
 from callscore.pipeline.audio import AudioError
 from callscore.pipeline.scorecard import Scorecard
 from callscore.pipeline.transcribe import transcribe_call
+from callscore.pipeline.transcript_input import is_transcript_file, load_transcript
 from callscore.settings import Settings
 
 
 def score_call(path: Path | str, settings: Settings, card: Scorecard) -> dict:
-    """Recording -> callscore.result/1 dict. Raises AudioError for unreadable input; a readable call
-    with no speech gets a result with every item not_applicable and the no_speech flag."""
+    """Recording or transcript file (.json, .txt) -> callscore.result/1 dict. Raises AudioError for unreadable
+    input (TranscriptError, one, for a bad transcript); a readable recording with no speech gets a result with
+    every item not_applicable and the no_speech flag."""
     classifier = phrases.active(settings.classifier_dir)
     try:
-        record = transcribe_call(path, settings)
+        record = load_transcript(path, settings) if is_transcript_file(path) else transcribe_call(path, settings)
     except AudioError as error:
         if not error.no_speech or error.audio is None:
             raise

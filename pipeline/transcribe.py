@@ -138,11 +138,16 @@ def redact_turns(turns: list[Turn], settings: Settings) -> list[dict]:
     return [{"type": r.type, "start": round(r.start, 3), "end": round(r.end, 3)} for r in found]
 
 
-def _assemble(audio, settings, turns, utterances, roles, masks, language, redactions) -> CallRecord:
+def apply_roles(turns: list[Turn], utterances: list, roles) -> None:
+    """Name each turn's and sentence's speaker by role (agent/customer) from its diarization label."""
     for turn in turns:
         turn.speaker = roles.mapping.get(turn.label, "unknown")
     for utterance in utterances:
         utterance.speaker = roles.mapping.get(utterance.label, "unknown")
+
+
+def _assemble(audio, settings, turns, utterances, roles, masks, language, redactions) -> CallRecord:
+    apply_roles(turns, utterances, roles)
     by_role: dict[str, np.ndarray] = {}
     for label, mask in masks.items():
         role = roles.mapping.get(label, label)
