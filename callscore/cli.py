@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def _audio_options(parser: argparse.ArgumentParser, transcripts: bool = False) -
     group = parser.add_argument_group("audio and transcription")
     group.add_argument("inputs", nargs="+", metavar="AUDIO_OR_DIR", help=TRANSCRIPTS_HELP if transcripts else
                        "recordings (wav, flac, ogg, mp3, ...) or folders of them")
-    group.add_argument("--out", required=True, type=Path, help="folder for <call_id>.json (created if missing)")
+    group.add_argument("--out", required=True, type=_out_folder, help="folder for <call_id>.json (created if missing)")
     group.add_argument("--model", dest="asr_model", help="speech model: tiny.en (default, fast, English), "
                        "base (multilingual), or a folder with a CTranslate2 Whisper model")
     group.add_argument("--language", help="language code such as en or de (default en; 'auto' detects)")
@@ -38,11 +39,27 @@ def _audio_options(parser: argparse.ArgumentParser, transcripts: bool = False) -
     group.add_argument("--speakers", type=int, help="exact number of voices in a mono call (default 2)")
     group.add_argument("--min-speakers", type=int, dest="min_speakers", help="fewest voices in a mono call")
     group.add_argument("--max-speakers", type=int, dest="max_speakers", help="most voices in a mono call")
+    group.add_argument("--allow-partial", action="store_true", default=None, dest="allow_partial",
+                       help="score recordings cut short (shorter than their header says) instead of refusing them; "
+                            "their results carry the flag 'truncated'")
+
+
+def _out_folder(value: str) -> Path:
+    """--out is checked when the command line is read: finding out after scoring an hour of calls that the
+    results cannot be written (and blaming the recording) wastes the hour."""
+    out = Path(value)
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = value if existing == out else f"{value}: {existing}"
+        raise argparse.ArgumentTypeError(f"{where} is a file, not a folder")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{value}: no permission to write in {existing}")
+    return out
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: getattr(args, k, None) for k in
-                 ("asr_model", "channels", "mono", "speakers", "min_speakers", "max_speakers")}
+                 ("asr_model", "channels", "mono", "speakers", "min_speakers", "max_speakers", "allow_partial")}
     if getattr(args, "language", None):
         overrides["language"] = None if args.language == "auto" else args.language
     if getattr(args, "scorecard", None):
@@ -90,7 +107,12 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def render_result(result: dict) -> str:
     score = result["score"]
-    lines = [f"{result['call_id']}: {score['percent']}% ({score['points']:g}/{score['max_points']:g})"
+    if score["percent"] is None:  # no item applied: a percentage of 0 points out of 0 means nothing to a reader
+        why = "no speech" if "no_speech" in result["flags"] else "every item not applicable"
+        headline = f"{result['call_id']}: no score (no applicable items: {why})"
+    else:
+        headline = f"{result['call_id']}: {score['percent']}% ({score['points']:g}/{score['max_points']:g})"
+    lines = [headline
              + ("  AUTO-FAIL" if score["auto_failed"] else "") + (f"  flags: {', '.join(result['flags'])}"
                                                                    if result["flags"] else "")]
     for item, check in result["checks"].items():

@@ -49,6 +49,8 @@ class Settings(BaseModel):
     max_speakers: int = Field(2, ge=1)
     crosstalk_db: float = Field(15.0, gt=0, description="a channel this far below the other is leakage")
     min_silence_s: float = Field(5.0, gt=0)
+    allow_partial: bool = Field(False, description="score a recording cut short (decoded length below what its "
+                                "header declares) instead of refusing it; the result is flagged 'truncated'")
     redact: bool = Field(True, description="mask card numbers and personal data before anything is stored")
     redact_mask: Literal["type", "hash"] = "type"
     audio_redaction: Literal["tone", "silence"] = Field("tone", description="what covers redacted stretches "

@@ -30,6 +30,8 @@ def flags_for(card: Scorecard, checks: dict[str, CheckResult], record: CallRecor
         flags.append("order_violation")
     if any(r.detail.get("requested") for r in checks.values()):
         flags.append("do_not_call")
+    if record is not None and record.audio.get("truncated"):
+        flags.append("truncated")  # scored with --allow-partial: the end of the call is missing
     return flags
 
 
@@ -69,6 +71,7 @@ def no_speech(audio_meta: dict, sha256: str, card: Scorecard, reason: str, asr_m
         "checks": {i: r.to_json() for i, r in checks.items()}, "script": script_order(card, checks),
         "dead_air": [], "holds": [], "talk": {},
         "score": scorecards.score(card, {i: "not_applicable" for i in checks}),
-        "flags": ["no_speech"], "versions": versions(asr_model, classifier_version, card),
+        "flags": ["no_speech"] + (["truncated"] if audio_meta.get("truncated") else []),
+        "versions": versions(asr_model, classifier_version, card),
         "timings": {},
     }

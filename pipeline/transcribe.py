@@ -35,7 +35,7 @@ class Stopwatch:
 
 def transcribe_call(path: Path | str, settings: Settings) -> CallRecord:
     watch = Stopwatch()
-    audio = decode(path, mono=settings.mono)
+    audio = decode(path, mono=settings.mono, allow_partial=settings.allow_partial)
     watch.lap("decode_s")
     record = (_stereo if audio.channels == 2 else _mono)(audio, settings, watch)
     watch.total()
