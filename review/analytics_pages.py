@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from callscore.analytics import coaching, query, report, script, targets, telephony
 from callscore.analytics.charts import FORMATS
 from callscore.analytics.query import Filters
+from callscore.review import inputs
 from callscore.review.service import Forbidden
-from callscore.store.repository import parse_day
+from callscore.review.inputs import BadInput, Id
 
 VIEW, LEAD = ("monitor", "lead", "admin"), ("lead", "admin")
 RECENT_DAYS = 28  # pages without dates show the last four weeks: what a lead looks at, and fast on a large store
@@ -20,10 +21,7 @@ FILTER_FIELDS = ("since", "until", "team", "agent", "scorecard", "queue", "campa
 
 def filters_of(request: Request, **fixed) -> Filters:
     params = {k: (request.query_params.get(k) or "").strip()[:200] or None for k in FILTER_FIELDS}
-    try:
-        params["since"], params["until"] = parse_day(params["since"]), parse_day(params["until"], end=True)
-    except ValueError:
-        raise Forbidden("dates are YYYY-MM-DD") from None
+    params["since"], params["until"] = inputs.day(params["since"], "since"), inputs.day(params["until"], "until", end=True)
     if not params["since"] and not params["until"]:
         params["since"] = datetime.combine(date.today() - timedelta(days=RECENT_DAYS), datetime.min.time())
     return Filters(**(params | fixed))
@@ -31,15 +29,7 @@ def filters_of(request: Request, **fixed) -> Filters:
 
 def period_of(request: Request) -> tuple[str, str]:
     """The report's (period, label) from ?period=day|week|month&at=LABEL; the current one by default."""
-    period = request.query_params.get("period") or "week"
-    if period not in query.PERIODS:
-        raise Forbidden(f"period is one of {', '.join(query.PERIODS)}")
-    label = (request.query_params.get("at") or "").strip() or query.period_of(period, date.today())
-    try:
-        query.period_bounds(period, label)
-    except ValueError:
-        raise Forbidden(f"a {period} is written like {query.PERIOD_EXAMPLES[period]}") from None
-    return period, label
+    return inputs.period(request.query_params.get("period"), request.query_params.get("at"))
 
 
 def build_router(store, render, require_user, checked_form) -> APIRouter:
@@ -90,10 +80,7 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
     async def add_coaching(request: Request, agent: str):
         user = require_user(request, LEAD)
         form = await checked_form(request)
-        try:
-            held_on = date.fromisoformat(str(form.get("held_on") or ""))
-        except ValueError:
-            raise Forbidden("coaching date is YYYY-MM-DD") from None
+        held_on = inputs.calendar_day(str(form.get("held_on") or ""), "held_on")
         items = [str(i) for i in form.getlist("items")]
         with store.session() as session, session.begin():
             coaching.record_session(session, agent, held_on, items, str(form.get("notes") or "")[:4000], user.id)
@@ -142,14 +129,18 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
             "Content-Disposition": f'attachment; filename="qa-report-{r["label"]}.csv"'})
 
     @router.get("/analytics/targets", response_class=HTMLResponse)
-    def targets_page(request: Request, error: str | None = None):
+    def targets_page(request: Request):
+        return targets_with(request)
+
+    def targets_with(request: Request, error: str | None = None):
+        """The targets page; with the error of a refused form, answered 400."""
         user = require_user(request, VIEW)
         with store.session() as session:
             data = {"targets": targets.targets(session), "r": {"action_items": targets.action_items(session)},
                     "resolved": targets.action_items(session, status="resolved")[:20]}
         return page(request, "analytics_targets.html", user, tab="targets", metrics=targets.METRICS, error=error,
                     comparators=targets.COMPARATORS, resolvable=user.role in LEAD,
-                    week=query.week_of(date.today()), **data)
+                    week=query.week_of(date.today()), status_code=400 if error else 200, **data)
 
     @router.post("/analytics/targets")
     async def add_target(request: Request):
@@ -158,10 +149,11 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
         try:
             with store.session() as session, session.begin():
                 targets.add_target(session, str(form.get("metric")), str(form.get("comparator")),
-                                   float(form.get("threshold") or "nan"), str(form.get("team") or "").strip() or None,
-                                   int(form.get("min_calls") or 10), user.id)
-        except (ValueError, targets.TargetError) as exc:
-            return targets_page(request, error=str(exc))
+                                   inputs.number(str(form.get("threshold") or ""), "threshold"),
+                                   str(form.get("team") or "").strip()[:80] or None,
+                                   inputs.whole(str(form.get("min_calls") or ""), "min_calls", default=10), user.id)
+        except (BadInput, targets.TargetError) as exc:
+            return targets_with(request, error=str(exc))
         return RedirectResponse("/analytics/targets", status_code=303)
 
     @router.post("/analytics/evaluate")
@@ -169,18 +161,18 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
         require_user(request, LEAD)
         form = await checked_form(request)
         with store.session() as session, session.begin():
-            targets.evaluate(session, str(form.get("week") or query.week_of(date.today())))
+            targets.evaluate(session, inputs.week(str(form.get("week") or "")))
         return RedirectResponse("/analytics/targets", status_code=303)
 
     @router.post("/analytics/actions/{item_id}/resolve")
-    async def resolve(request: Request, item_id: int):
+    async def resolve(request: Request, item_id: Id):
         user = require_user(request, LEAD)
         form = await checked_form(request)
         try:
             with store.session() as session, session.begin():
                 targets.resolve(session, item_id, user.id, str(form.get("action_taken") or "")[:4000])
         except targets.TargetError as exc:
-            return targets_page(request, error=str(exc))
+            return targets_with(request, error=str(exc))
         return RedirectResponse("/analytics/targets", status_code=303)
 
     return router

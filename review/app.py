@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import os
 import re
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -20,7 +22,8 @@ from sqlalchemy import select
 
 from callscore.pipeline import audio_redact
 from callscore.pipeline.audio import AudioError
-from callscore.review import analytics_pages, auth, disputes, service
+from callscore.review import analytics_pages, auth, disputes, inputs, recordings, service
+from callscore.review.inputs import BadInput, Id
 from callscore.review.service import Forbidden, ReviewError
 from callscore.settings import Settings
 from callscore.store import Store, open_store
@@ -93,7 +96,10 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
             return None
         with store.session() as session:
             user = session.get(User, uid)
-        return user if user is not None and user.active else None
+        # A cookie from before the user's last logout or password change carries an older generation: ended.
+        if user is None or not user.active or request.state.session.get("gen") != user.session_generation:
+            return None
+        return user
 
     def require_user(request: Request, roles: tuple[str, ...] | None = None) -> User:
         user = user_of(request)
@@ -124,6 +130,17 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, _exc):
         return PlainTextResponse("CSRF token missing or wrong: reload the page and try again", status_code=403)
+
+    @app.exception_handler(BadInput)
+    async def _bad_input(request: Request, exc):
+        return render(request, "message.html", user_of(request), status_code=400, title="Bad request",
+                      message=str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameter(request: Request, exc):
+        """A path parameter of the wrong kind (e.g. an id out of range): 400 naming it, not FastAPI's 422 JSON."""
+        names = ", ".join(str(error["loc"][-1]) for error in exc.errors())
+        return PlainTextResponse(f"bad value for {names}", status_code=400)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc):
@@ -160,13 +177,17 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
             return render(request, "login.html", None, status_code=401, next=target,
                           error="Wrong username or password.")
         limiter.succeeded(username, address)
-        set_session(request, auth.new_session(user.id))  # new CSRF token: no session fixation
+        set_session(request, auth.new_session(user.id, user.session_generation))  # new CSRF token: no fixation
         log.info("login %s from %s", username, address)
         return RedirectResponse(target, status_code=303)
 
     @app.post("/logout")
     async def logout(request: Request):
         await checked_form(request)
+        user = user_of(request)
+        if user is not None:  # ends every session of this user, a copied cookie too
+            with store.session() as session, session.begin():
+                auth.end_sessions(session, user.id)
         set_session(request, auth.new_session())
         return RedirectResponse("/login", status_code=303)
 
@@ -181,25 +202,26 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
     def queue_page(request: Request):
         user = require_user(request)
         filters = service.QueueFilters.from_query(request.query_params)
-        error = None
+        error, status = None, 200
         with store.session() as session:
             try:
                 data = service.queue(session, filters, user)
-            except ReviewError as exc:
-                error, data = str(exc), service.queue(session, service.QueueFilters(), user)
+            except (ReviewError, BadInput) as exc:  # the page says what was wrong and shows the whole queue
+                error, status = str(exc), 400
+                data = service.queue(session, service.QueueFilters(), user)
             choices = service.queue_choices(session, user)
         state_links = {state: "/queue?" + urlencode(filters.without("state") | {"state": state})
                        for state in choices["states"]}
-        return render(request, "queue.html", user, filters=filters, data=data, choices=choices, error=error,
+        return render(request, "queue.html", user, status_code=status, filters=filters, data=data, choices=choices, error=error,
                       state_links=state_links, all_states_link="/queue?" + urlencode(filters.without("state")))
 
     # ---- call page -------------------------------------------------------------------------------
 
     def load_calibration(session, request: Request, user: User) -> CalibrationSession | None:
-        raw = request.query_params.get("session")
-        if not raw:
+        session_id = inputs.record_id(request.query_params.get("session"), "session")
+        if session_id is None:
             return None
-        calibration = session.get(CalibrationSession, int(raw)) if raw.isdigit() else None
+        calibration = session.get(CalibrationSession, session_id)
         if calibration is None:
             raise Forbidden("no such calibration session")
         return calibration
@@ -225,6 +247,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
         redactions = list(session.scalars(select(Redaction).where(Redaction.call_id == call_id)))
         names = service.usernames(session)
         duration = call.duration_s or ((document or {}).get("audio") or {}).get("duration_s") or 0
+        transcript = ((document or {}).get("audio") or {}).get("transcript")  # {format, timed} or None
         if calibration is not None:
             neighbours = [row["call"].id for row in service.calibration_calls(session, calibration, user)]
         else:
@@ -239,7 +262,9 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
                 "calibration": calibration, "can_review": user.role in ("monitor", "lead", "admin") and result is not None
                 and (calibration is None or calibration.status == "open"),
                 "weights": {i.id: {"w": i.weight, "af": i.auto_fail} for i in card.items},
-                "has_audio": call.purged_at is None, "talk": (document or {}).get("talk") or {},
+                # a call scored from a transcript file has nothing to play
+                "has_audio": call.purged_at is None and not transcript, "transcript": transcript,
+                "talk": (document or {}).get("talk") or {},
                 "next_call": _next_of(neighbours, call_id), **disputes.call_extras(session, call_id, user)}
 
     @app.get("/calls/{call_id}", response_class=HTMLResponse)
@@ -295,17 +320,29 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
     def audio(request: Request, call_id: str):
         user = require_user(request)
         with store.session() as session:
-            path = service.audio_path(session, call_id, user)
-            redactions = audio_redact.stored_redactions(session, call_id) if path is not None else []
-        if path is None:
+            found = service.audio_path(session, call_id, user)
+            redactions = audio_redact.stored_redactions(session, call_id) if found is not None else []
+        if found is None:
             return PlainTextResponse("no recording for this call", status_code=404)
-        if redactions:  # serve the derived copy with the redacted stretches covered, never the source
-            try:
-                path = audio_redact.redacted_audio(path, redactions, settings.home, call_id, settings.audio_redaction)
-            except (AudioError, OSError, RuntimeError):
-                log.exception("could not redact the audio of %s", call_id)
-                return PlainTextResponse("the recording could not be redacted", status_code=500)
-        return _ranged_file(request, path)
+        path, sha256 = found
+        try:
+            handle = recordings.open_checked(path, sha256)
+        except recordings.Refused as exc:
+            if exc.status == 409:
+                log.warning("not serving %s for call %s: %s", path, call_id, exc)
+            return PlainTextResponse(str(exc), status_code=exc.status)
+        if not redactions:
+            return _ranged_file(request, path.name, handle)
+        try:  # serve the derived copy with the redacted stretches covered, never the source
+            with handle:
+                redacted = recordings.open_redacted(handle, sha256, redactions, settings.home, call_id,
+                                                    settings.audio_redaction)
+        except recordings.Refused as exc:
+            return PlainTextResponse(str(exc), status_code=exc.status)
+        except (AudioError, OSError, RuntimeError):
+            log.exception("could not redact the audio of %s", call_id)
+            return PlainTextResponse("the recording could not be redacted", status_code=500)
+        return _ranged_file(request, ".wav", redacted)
 
     # ---- calibration -----------------------------------------------------------------------------
 
@@ -334,7 +371,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
         form = await checked_form(request)
         call_ids = [str(v) for v in form.getlist("call")]
         call_ids += [c for c in re.split(r"[\s,]+", str(form.get("call_list") or "")) if c]
-        rater_ids = [int(v) for v in form.getlist("rater") if str(v).isdigit()]
+        rater_ids = [inputs.record_id(str(v), "rater") for v in form.getlist("rater") if str(v).strip()]
         with store.session() as session:
             try:
                 with session.begin():
@@ -356,7 +393,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
         return calibration
 
     @app.get("/calibration/{session_id}", response_class=HTMLResponse)
-    def calibration_page(request: Request, session_id: int):
+    def calibration_page(request: Request, session_id: Id):
         user = require_user(request, ("monitor", "lead", "admin"))
         with store.session() as session:
             calibration = get_session_or_403(session, session_id, user)
@@ -367,7 +404,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
                       is_rater=is_rater)
 
     @app.post("/calibration/{session_id}/close")
-    async def calibration_close(request: Request, session_id: int):
+    async def calibration_close(request: Request, session_id: Id):
         user = require_user(request, ("lead", "admin"))
         await checked_form(request)
         with store.session() as session, session.begin():
@@ -380,7 +417,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
         return RedirectResponse(f"/calibration/{session_id}", status_code=303)
 
     @app.get("/calibration/{session_id}/report", response_class=HTMLResponse)
-    def calibration_report(request: Request, session_id: int):
+    def calibration_report(request: Request, session_id: Id):
         user = require_user(request, ("monitor", "lead", "admin"))
         with store.session() as session:
             calibration = get_session_or_403(session, session_id, user)
@@ -436,10 +473,11 @@ def _next_of(ids: list[str], current: str) -> str | None:
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _ranged_file(request: Request, path: Path) -> Response:
-    size = path.stat().st_size
-    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if path.suffix.lower() in (".ogg", ".oga", ".opus"):
+def _ranged_file(request: Request, name: str, handle) -> Response:
+    """Stream an opened file (the response owns and closes it); `name` gives the media type."""
+    size = os.fstat(handle.fileno()).st_size
+    media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if Path(name).suffix.lower() in (".ogg", ".oga", ".opus"):
         media = "audio/ogg"
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
     start, end, status = 0, size - 1, 200
@@ -447,6 +485,7 @@ def _ranged_file(request: Request, path: Path) -> Response:
     if header:
         match = RANGE.match(header.strip())
         if not match or (not match.group(1) and not match.group(2)):
+            handle.close()
             return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
         if match.group(1):
             start = int(match.group(1))
@@ -454,17 +493,18 @@ def _ranged_file(request: Request, path: Path) -> Response:
         else:  # the last N bytes
             start, end = max(0, size - int(match.group(2))), size - 1
         if start >= size or start > end:
+            handle.close()
             return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1)
 
     def chunks():
-        with open(path, "rb") as f:
-            f.seek(start)
+        with handle:  # also closed when the response never starts (the generator is then collected)
+            handle.seek(start)
             left = end - start + 1
             while left > 0:
-                data = f.read(min(CHUNK, left))
+                data = handle.read(min(CHUNK, left))
                 if not data:
                     break
                 left -= len(data)

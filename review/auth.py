@@ -1,5 +1,7 @@
-"""Reviewer accounts and sessions: scrypt password hashes, HMAC-signed session cookies carrying a
-per-session CSRF token, and a login rate limit. No server-side session table: the cookie is the session."""
+"""Reviewer accounts and sessions: scrypt password hashes, a strength check on new passwords, HMAC-signed
+session cookies carrying a per-session CSRF token, and a login rate limit. No server-side session table: the
+cookie is the session, and it names the user's session generation, which logout and a password change raise
+(so every earlier cookie of that user stops working)."""
 from __future__ import annotations
 
 import base64
@@ -17,6 +19,8 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 SESSION_COOKIE = "callscore_session"
 SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
 SECRET_FILE = "review_secret.key"  # nosec B105: a file name, the key is generated
+SECRETS_DIR = "secrets"  # nosec B105: a folder name; 0700, beside (never inside) anything the app serves
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable: moderate protection from offline slow-hash attacks"
 
 
 # ---- passwords -----------------------------------------------------------------------------------
@@ -53,15 +57,39 @@ def burn_password_time(password: str) -> None:
     verify_password(password, _DUMMY_HASH)
 
 
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is too weak (one line), or None. zxcvbn estimates how many guesses it takes
+    (dictionaries, names, keyboard patterns, repeats, the username itself)."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < 8:
+        return "a password needs at least 8 characters"
+    verdict = zxcvbn(password[:200], user_inputs=[username] if username else [])  # it slows on long input
+    if verdict["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    feedback = verdict["feedback"]
+    hint = feedback["warning"] or " ".join(feedback["suggestions"]) or "it is easy to guess"
+    return f"password too weak ({hint.rstrip('.')}): use a longer phrase of uncommon words"
+
+
 # ---- secret key ----------------------------------------------------------------------------------
 
+def secret_path(home: Path) -> Path:
+    return home / SECRETS_DIR / SECRET_FILE
+
+
 def load_secret(home: Path) -> bytes:
-    """CALLSCORE_SECRET_KEY, else a random key kept in <home>/review_secret.key (created 0600)."""
+    """CALLSCORE_SECRET_KEY, else a random key kept in <home>/secrets/review_secret.key (folder 0700, file
+    0600). A key left at <home>/review_secret.key by an older version is moved there."""
     env = os.environ.get("CALLSCORE_SECRET_KEY")
     if env:
         return env.encode()
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / SECRET_FILE
+    from callscore.store.db import private_dir
+
+    path = secret_path(home)
+    private_dir(path.parent)
+    if (home / SECRET_FILE).is_file() and not path.exists():
+        os.replace(home / SECRET_FILE, path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -103,26 +131,44 @@ class SessionSigner:
         return _b64(hmac.new(self.key, body.encode(), hashlib.sha256).digest())
 
 
-def new_session(user_id: int | None = None) -> dict:
-    """A fresh session: new CSRF token (so logging in rotates it), issued now."""
-    return {"uid": user_id, "csrf": secrets.token_urlsafe(32), "iat": int(time.time())}
+def new_session(user_id: int | None = None, generation: int = 0) -> dict:
+    """A fresh session: new CSRF token (so logging in rotates it), issued now, for the user's current session
+    generation."""
+    return {"uid": user_id, "gen": generation, "csrf": secrets.token_urlsafe(32), "iat": int(time.time())}
+
+
+def end_sessions(session, user_id: int) -> None:
+    """Every cookie issued to this user so far stops working (logout, password change, disabling)."""
+    from sqlalchemy import update
+
+    from callscore.store.models import User
+
+    session.execute(update(User).where(User.id == user_id)
+                    .values(session_generation=User.session_generation + 1))
 
 
 def csrf_ok(session: dict | None, token: str | None) -> bool:
-    return bool(session and token and session.get("csrf")) and hmac.compare_digest(str(token), session["csrf"])
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not a refusal)
+    return bool(session and token and session.get("csrf")) and hmac.compare_digest(
+        str(token).encode(), str(session["csrf"]).encode())
 
 
 # ---- login rate limit ----------------------------------------------------------------------------
 
 class LoginLimiter:
-    """At most `limit` failed logins per (username, client address) in `window_s` seconds."""
+    """At most `limit` failed logins per (username, client address), and `address_limit` per client address
+    whatever the usernames (one guess at each of many accounts), in `window_s` seconds."""
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0):
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[tuple[str, str], deque] = defaultdict(deque)
+    def __init__(self, limit: int = 5, window_s: float = 300.0, address_limit: int = 10):
+        self.limits = {"user": limit, "address": address_limit}
+        self.window_s = window_s
+        self._failures: dict[tuple, deque] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque:
+    def _keys(self, username: str, address: str) -> dict[str, tuple]:
+        return {"user": ("user", username.lower(), address), "address": ("address", address)}
+
+    def _recent(self, key: tuple, now: float) -> deque:
         failures = self._failures[key]
         while failures and now - failures[0] > self.window_s:
             failures.popleft()
@@ -132,16 +178,21 @@ class LoginLimiter:
         """Seconds until another attempt is allowed (0 when allowed)."""
         now = time.monotonic()
         with self._lock:
-            failures = self._recent((username.lower(), address), now)
-            return self.window_s - (now - failures[0]) if len(failures) >= self.limit else 0.0
+            waits = [self.window_s - (now - failures[0]) for kind, key in self._keys(username, address).items()
+                     if len(failures := self._recent(key, now)) >= self.limits[kind]]
+        return max(waits, default=0.0)
 
     def failed(self, username: str, address: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._recent((username.lower(), address), time.monotonic()).append(time.monotonic())
+            for key in self._keys(username, address).values():
+                self._recent(key, now).append(now)
 
     def succeeded(self, username: str, address: str) -> None:
+        """A right password clears that user's failures (not the address's: one known account must not
+        reset the count of guesses at the others)."""
         with self._lock:
-            self._failures.pop((username.lower(), address), None)
+            self._failures.pop(self._keys(username, address)["user"], None)
 
 
 def _b64(raw: bytes) -> str:

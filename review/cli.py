@@ -46,15 +46,17 @@ def cmd_export_labels(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password(from_stdin: bool) -> str:
+def _read_password(from_stdin: bool, username: str) -> str:
+    from callscore.review.auth import password_problem
+
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
             raise ValueError("the passwords differ")
-    if len(password) < 8:
-        raise ValueError("a password needs at least 8 characters")
+    if problem := password_problem(password, username):
+        raise ValueError(problem)
     return password
 
 
@@ -73,7 +75,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     with store.session() as session, session.begin():
         if session.scalar(select(User.id).where(User.username == args.username)) is not None:
             raise ValueError(f"user {args.username!r} exists")
-    password_hash = hash_password(_read_password(args.password_stdin))
+    password_hash = hash_password(_read_password(args.password_stdin, args.username))
     with store.session() as session, session.begin():
         add_user(session, args.username, password_hash, args.role, args.agent_id)
     print(f"user {args.username} added ({args.role})", file=sys.stderr)
@@ -96,11 +98,12 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 def cmd_users_set(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from callscore.review.auth import hash_password
+    from callscore.review.auth import end_sessions, hash_password
     from callscore.store.models import User
 
     store, _ = _store(args.db)
-    password_hash = hash_password(_read_password(args.password_stdin)) if args.users_command == "passwd" else None
+    password_hash = hash_password(_read_password(args.password_stdin, args.username)) \
+        if args.users_command == "passwd" else None
     with store.session() as session, session.begin():
         user = session.scalar(select(User).where(User.username == args.username))
         if user is None:
@@ -109,6 +112,7 @@ def cmd_users_set(args: argparse.Namespace) -> int:
             user.active = False
         else:
             user.password_hash, user.active = password_hash, True
+        end_sessions(session, user.id)  # a stolen or shared cookie must not outlive the old password
     print(f"user {args.username}: {args.users_command} done", file=sys.stderr)
     return 0
 

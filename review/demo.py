@@ -43,6 +43,13 @@ def segments(turns=STEREO_TURNS) -> list[dict]:
     return out
 
 
+def _sha256_of(audio_path: str) -> str | None:
+    """A local recording's real hash: the review app serves a recording only when it matches the stored one."""
+    from callscore.pipeline.audio import file_sha256
+
+    return file_sha256(Path(audio_path)) if audio_path and Path(audio_path).is_file() else None
+
+
 def document(call_id: str, card: scorecards.Scorecard, checks: dict | None = None, turns=STEREO_TURNS,
              audio_path: str = "", sha256: str | None = None, duration_s: float = 72.53,
              dead_air: list | None = None, holds: list | None = None) -> dict:
@@ -68,7 +75,7 @@ def document(call_id: str, card: scorecards.Scorecard, checks: dict | None = Non
         flags.append("dead_air")
     return {
         "schema": "callscore.result/1", "call_id": call_id, "status": "provisional",
-        "sha256": sha256 or hashlib.sha256(call_id.encode()).hexdigest(),
+        "sha256": sha256 or _sha256_of(audio_path) or hashlib.sha256(call_id.encode()).hexdigest(),
         "audio": {"path": audio_path, "duration_s": duration_s, "sample_rate": 8000, "channels": 2},
         "language": "en", "roles": None, "segments": segs, "checks": doc_checks,
         "script": script_order(card, {k: CheckResult(**v) for k, v in doc_checks.items()}),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callscore.review import service
+from callscore.review.inputs import Id
 from callscore.review.service import OUTCOMES, Forbidden, ReviewError
 from callscore.store.dispute_models import Acknowledgement, Dispute
 from callscore.store.models import Call, ReviewEvent, User, utcnow
@@ -189,7 +190,7 @@ def build_router(store, render, require_user, checked_form, default_card: Path) 
                       saved=request.query_params.get("saved"))
 
     @router.post("/disputes/{dispute_id}/resolve")
-    async def resolve_dispute(request: Request, dispute_id: int):
+    async def resolve_dispute(request: Request, dispute_id: Id):
         user = require_user(request, RESOLVERS)
         form = await checked_form(request)
         with store.session() as session:

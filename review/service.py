@@ -17,9 +17,9 @@ from callscore.pipeline import scorecard as scorecards
 from callscore.settings import REPO_ROOT
 from callscore.store.models import (REVIEW_STATES, Call, ItemResult, Redaction, Result, Review, ReviewEvent,
                                     ReviewItem, User, utcnow)
-from callscore.store.repository import current_result, flagged_with, has_flags, parse_day
+from callscore.store.repository import current_result, flagged_with, has_flags
 from callscore.store.review_models import CalibrationCall, CalibrationRater, CalibrationReview, CalibrationSession
-from callscore.review import stats
+from callscore.review import inputs, stats
 
 OUTCOMES = ("pass", "fail", "not_applicable")
 FLAG_NAMES = ("auto_fail", "low_confidence", "dead_air", "deflection", "role_uncertain", "order_violation", "no_speech",
@@ -122,10 +122,7 @@ def queue(session: Session, filters: QueueFilters, user: User) -> dict:
         base = base.where(Call.team == filters.team)
     if filters.q:
         base = base.where(Call.id.contains(filters.q, autoescape=True))
-    try:
-        since, until = parse_day(filters.since), parse_day(filters.until, end=True)
-    except ValueError:
-        raise ReviewError("dates are YYYY-MM-DD") from None
+    since, until = inputs.day(filters.since, "since"), inputs.day(filters.until, "until", end=True)
     if since:
         base = base.where(Call.filed_at >= since)
     if until:
@@ -134,10 +131,7 @@ def queue(session: Session, filters: QueueFilters, user: User) -> dict:
         base = base.where(exists().where(ItemResult.result_id == Result.id, ItemResult.outcome == "fail",
                                          ItemResult.item_id == filters.failed_item))
     if filters.confidence_below:
-        try:
-            below = float(filters.confidence_below)
-        except ValueError:
-            raise ReviewError("confidence below: a number between 0 and 1") from None
+        below = inputs.number(filters.confidence_below, "confidence_below")
         base = base.where(exists().where(ItemResult.result_id == Result.id, ItemResult.confidence < below,
                                          ItemResult.outcome != "not_applicable"))
     if filters.flag:
@@ -200,8 +194,9 @@ def get_call(session: Session, call_id: str, user: User) -> Call | None:
     return call
 
 
-def audio_path(session: Session, call_id: str, user: User) -> Path | None:
-    """The recording the store holds for this call (never a path from the request): a local file, or None."""
+def audio_path(session: Session, call_id: str, user: User) -> tuple[Path, str] | None:
+    """(path, sha256) of the recording the store holds for this call (never a path from the request), if local.
+    The path is only where to look: recordings.open_checked serves it only if its content is that hash."""
     call = get_call(session, call_id, user)
     if call is None or call.purged_at is not None or not call.source_path:
         return None
@@ -210,8 +205,7 @@ def audio_path(session: Session, call_id: str, user: User) -> Path | None:
         source = source[len("file://"):]
     elif "://" in source:
         return None  # remote (fsspec) recordings are not streamed by the review app
-    path = Path(source)
-    return path if path.is_file() else None
+    return Path(source), call.sha256
 
 
 def transcript(document: dict | None, redactions: list[Redaction]) -> list[dict]:

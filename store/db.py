@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -14,11 +15,31 @@ MIGRATION_LOCK = 7_312_001  # pg advisory lock key: one process migrates, the ot
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
+def private_dir(path: Path) -> Path:
+    """A folder only its owner can enter: made 0700 when this creates it (a folder the site made stays as it is)."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)  # mkdir's mode is cut by the umask, and parents get the default
+    return path
+
+
 def database_url(settings: Settings) -> str:
     if settings.db_url:
         return settings.db_url
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     return f"sqlite:///{settings.home / 'callscore.db'}"
+
+
+def _create_private_sqlite(url) -> None:
+    """Create a new SQLite file 0600 before SQLite does (it would use 0644 under the usual umask); SQLite gives
+    its -wal and -shm files the database file's mode, so they are private too."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 class Store:
@@ -28,6 +49,7 @@ class Store:
         self.url = url
         self.engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
+            _create_private_sqlite(self.engine.url)
             _configure_sqlite(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._migrate()

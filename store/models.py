@@ -36,6 +36,8 @@ class User(Base):
     agent_id: Mapped[str | None] = mapped_column(String(80))  # for role 'agent': whose calls they may see
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # In every session cookie; logout and a password change raise it, which ends all the user's sessions.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Call(Base):

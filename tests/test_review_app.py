@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from callscore.review import demo, service, stats
 from callscore.review.app import create_app
+from callscore.review.inputs import BadInput
 from callscore.review.service import QueueFilters, ReviewError
 from callscore.settings import REPO_ROOT, Settings
 from callscore.store import Store
@@ -102,7 +103,7 @@ def test_queue_puts_flagged_calls_first_and_filters(env):
         data = service.queue(session, QueueFilters(state="to_review"), user(env, "ana"))
     assert data["counts"] == {"provisional": 2, "to_review": 2, "in_review": 0, "confirmed": 0}
     assert data["flagged"] == 2 and data["matching"] == 2
-    with pytest.raises(ReviewError):
+    with pytest.raises(BadInput, match="confidence_below"):
         ids(env, confidence_below="low")
 
 

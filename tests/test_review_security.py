@@ -230,10 +230,18 @@ def test_open_redirect_after_login_is_refused(env):
     assert response.headers["location"] == "/queue"
 
 
-def test_secret_key_file_is_private_and_stable(env):
-    path = env["home"] / auth.SECRET_FILE
+def test_secret_key_file_is_private_and_stable(env, tmp_path):
+    path = auth.secret_path(env["home"])
+    assert path.parent == env["home"] / "secrets"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     assert auth.load_secret(env["home"]) == auth.load_secret(env["home"])
+    # a key an older version kept in the home itself moves into secrets/ (sessions signed with it stay valid)
+    old_home = tmp_path / "old"
+    old_home.mkdir()
+    (old_home / auth.SECRET_FILE).write_text("ab" * 32)
+    assert auth.load_secret(old_home) == bytes.fromhex("ab" * 32)
+    assert not (old_home / auth.SECRET_FILE).exists() and auth.secret_path(old_home).is_file()
 
 
 def test_passwords_are_hashed_with_salt():
@@ -249,3 +257,142 @@ def test_security_headers(env):
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
     assert "<script>" not in response.text  # no inline scripts: CSP can forbid them
+
+
+# ---- issue 18: ways in ---------------------------------------------------------------------------
+
+def recording_in_inbox(env, tmp_path, call_id="call-001") -> Path:
+    """The call's recording as a copy in an inbox the test may tamper with."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(exist_ok=True)
+    copy = inbox / f"{call_id}.ogg"
+    copy.write_bytes(AUDIO.read_bytes())
+    with env["store"].session() as session, session.begin():
+        session.get(Call, call_id).source_path = str(copy)
+    return copy
+
+
+def test_a_recording_replaced_by_a_symlink_to_the_key_is_not_served(env, tmp_path):
+    client = login(env["app"], "aggie")  # any agent
+    recording = recording_in_inbox(env, tmp_path)
+    assert client.get("/audio/call-001").content == AUDIO.read_bytes()
+    key = auth.secret_path(env["home"])
+    recording.unlink()
+    recording.symlink_to(key)
+    response = client.get("/audio/call-001")
+    assert response.status_code == 409 and "not the one that was scored" in response.text
+    assert key.read_text().encode() not in response.content
+    # a copy of the key (or any other file) in its place: the content hash differs
+    recording.unlink()
+    recording.write_bytes(key.read_bytes())
+    assert client.get("/audio/call-001").status_code == 409
+    # a FIFO would block a plain open(); a missing file is a 404
+    recording.unlink()
+    os.mkfifo(recording)
+    assert client.get("/audio/call-001").status_code == 409
+    recording.unlink()
+    assert client.get("/audio/call-001").status_code == 404
+
+
+def test_a_recording_changed_in_place_is_not_served(env, tmp_path):
+    client = login(env["app"], "ana")
+    recording = recording_in_inbox(env, tmp_path)
+    assert client.get("/audio/call-001").status_code == 200  # hashed once, remembered by inode and times
+    with open(recording, "r+b") as f:
+        f.seek(100)
+        f.write(b"tampered")
+    assert client.get("/audio/call-001").status_code == 409
+
+
+def test_the_session_key_is_kept_apart_from_the_home(env):
+    assert auth.secret_path(env["home"]).parent == env["home"] / "secrets"
+    assert not (env["home"] / auth.SECRET_FILE).exists()
+
+
+def test_logout_ends_every_session_of_the_user(env):
+    client = login(env["app"], "ana")
+    other_browser = login(env["app"], "ana")
+    captured = client.cookies[auth.SESSION_COOKIE]
+    token = csrf_of(client.get("/queue").text)
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    replayed = TestClient(env["app"], cookies={auth.SESSION_COOKIE: captured})
+    assert replayed.get("/queue", follow_redirects=False).status_code == 303
+    assert other_browser.get("/queue", follow_redirects=False).status_code == 303
+    assert login(env["app"], "ana").get("/queue").status_code == 200  # logging in again works
+    assert login(env["app"], "ben").get("/queue").status_code == 200
+
+
+def users_cli(*argv: str, stdin: str, monkeypatch) -> int:
+    import argparse
+    import io
+
+    from callscore.review.cli import add_parsers
+
+    parser = argparse.ArgumentParser(prog="callscore")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin + "\n"))
+    args = parser.parse_args(["users", *argv, "--password-stdin"])
+    return args.run(args)
+
+
+def test_a_password_change_ends_the_users_sessions(env, monkeypatch):
+    client = login(env["app"], "ana")
+    assert client.get("/queue", follow_redirects=False).status_code == 200
+    users_cli("passwd", "ana", "--db", env["store"].url, stdin="violet tram umbrella", monkeypatch=monkeypatch)
+    assert client.get("/queue", follow_redirects=False).status_code == 303
+    assert login(env["app"], "ana", "violet tram umbrella").get("/queue").status_code == 200
+
+
+@pytest.mark.parametrize("weak", ["password", "aaaaaaaa", " " * 8, "password123", "ana-ana-ana", "qwertyuiop"])
+def test_weak_passwords_are_refused(env, monkeypatch, weak):
+    with pytest.raises(ValueError, match="too weak") as refused:
+        users_cli("add", "newbie", "--role", "monitor", "--db", env["store"].url, stdin=weak, monkeypatch=monkeypatch)
+    assert "\n" not in str(refused.value)
+    with pytest.raises(ValueError, match="too weak"):
+        users_cli("passwd", "ana", "--db", env["store"].url, stdin=weak, monkeypatch=monkeypatch)
+    assert login(env["app"], "ana").get("/queue").status_code == 200  # the old password stands
+
+
+def test_login_is_rate_limited_per_address_across_usernames(env):
+    client = TestClient(env["app"])
+    token = csrf_of(client.get("/login").text)
+    statuses = [client.post("/login", data={"username": f"user{n}", "password": "guess", "csrf_token": token}).status_code
+                for n in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    response = client.post("/login", data={"username": "ana", "password": demo.DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 429  # this address waits, even for a real account
+    elsewhere = TestClient(env["app"], client=("192.0.2.7", 50000))
+    assert login_from(elsewhere, "ana").status_code == 303  # other addresses are not locked out
+
+
+def login_from(client: TestClient, username: str):
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD, "csrf_token": token},
+                       follow_redirects=False)
+
+
+def test_a_non_ascii_csrf_token_is_refused_not_an_error(env):
+    client = TestClient(env["app"])
+    client.get("/login")
+    response = client.post("/login", content=b"username=ana&password=x&csrf_token=%C3%A9",
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403 and "CSRF" in response.text
+
+
+def test_the_store_and_its_home_are_private(tmp_path):
+    from callscore.store.db import database_url
+
+    old = os.umask(0o022)  # the usual umask, under which SQLite alone makes 0644 files
+    try:
+        home = tmp_path / "callscore-home"
+        settings = Settings(home=home, cache_dir=tmp_path / "cache")
+        store = Store(database_url(settings))
+        with store.session() as session, session.begin():  # a write: WAL and shared-memory files exist now
+            session.add(Call(id="x", source_path="/nowhere", sha256="0" * 64))
+        assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+        files = sorted(home.glob("callscore.db*"))
+        assert [f.name for f in files] == ["callscore.db", "callscore.db-shm", "callscore.db-wal"]
+        assert {f.name: stat.S_IMODE(os.stat(f).st_mode) for f in files} == {f.name: 0o600 for f in files}
+        store.engine.dispose()
+    finally:
+        os.umask(old)
