@@ -4,7 +4,6 @@ telephony KPIs, machine-vs-human disagreement on the random sample, open action 
 centre/team/agent) or one HTML file."""
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from callscore.analytics import query, script, targets, telephony
+from callscore.analytics import csvsafe, query, script, targets, telephony
 from callscore.analytics.query import Filters
 from callscore.store.analytics_models import ReviewSample
 from callscore.store.models import Result
@@ -74,7 +73,7 @@ def render_csv(report: dict) -> str:
     phone = {("team", r["key"]): r for r in report["telephony"]["teams"]} | {("agent", r["key"]): r for r in report["telephony"]["agents"]}
     centre_rates = {row["item"]: row["after"] for row in report["items"]}
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvsafe.writer(out)
     writer.writerow(["period", "level", "key", *CSV_SUMMARY, *(f"fail_rate:{i}" for i in item_ids), *CSV_TELEPHONY])
 
     def write(level: str, row: dict, item_rate, kpis: dict) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import textwrap
@@ -120,6 +119,7 @@ def cmd_calls_show(args: argparse.Namespace) -> int:
 
 
 def cmd_calls_export(args: argparse.Namespace) -> int:
+    from callscore.analytics import csvsafe
     from callscore.store.repository import export_rows
 
     with _store().session() as session:
@@ -128,7 +128,7 @@ def cmd_calls_export(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "csv":
         with open(args.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, restval="")
+            writer = csvsafe.DictWriter(f, fieldnames=columns, restval="")  # no formulas from sidecar values
             writer.writeheader()
             writer.writerows(rows)
     else:
