@@ -5,23 +5,39 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 import fsspec
 
 from callscore.batch import AUDIO_SUFFIXES
-from callscore.store.repository import CALL_FIELDS
+from callscore.store.call_info import SidecarError, from_sidecar, parse_time
+
+log = logging.getLogger(__name__)
+# call_info keys of a recording whose sidecar cannot be used: why, and the sidecar content it was judged on
+SIDECAR_ERROR, SIDECAR_SHA256 = "sidecar_error", "sidecar_sha256"
 
 @dataclass
 class Recording:
     url: str  # as given to fsspec: a local path or e.g. s3://bucket/inbox/call.wav
     sha256: str
     call_info: dict = field(default_factory=dict)  # agent_id, team, call_time, queue, campaign, meta
+
+    @property
+    def sidecar_error(self) -> str | None:
+        return self.call_info.get(SIDECAR_ERROR)
+
+    @property
+    def quarantine_key(self) -> str:
+        """The content a quarantine is judged on: the recording, and the sidecar when that was the fault (so
+        fixing either one lets the call through)."""
+        if not self.sidecar_error:
+            return self.sha256
+        return hashlib.sha256(f"{self.sha256}:{self.call_info[SIDECAR_SHA256]}".encode()).hexdigest()
 
     @property
     def call_id(self) -> str:
@@ -50,32 +66,28 @@ def content_sha256(fs, path: str) -> str:
 
 
 def call_info(fs, path: str, name_pattern: str | None) -> dict:
-    """Sidecar JSON wins over the file-name pattern; unknown sidecar keys are kept in `meta`."""
+    """Sidecar JSON wins over the file-name pattern. Only known sidecar fields are kept (store.call_info);
+    a sidecar that is not valid gives {SIDECAR_ERROR, SIDECAR_SHA256} instead, and the call is quarantined
+    before it is scored."""
     sidecar = str(PurePosixPath(path).with_suffix(".json"))
     info = {}
     if fs.exists(sidecar):
+        raw = fs.cat_file(sidecar)
         try:
-            data = json.loads(fs.cat_file(sidecar))
-        except ValueError:  # a broken sidecar must not stop the run; the call is scored without it
-            data = None
-        # callscore's own JSON (labels, results) lives next to audio too; it is not call metadata
-        if isinstance(data, dict) and not str(data.get("schema", "")).startswith("callscore."):
-            info = {k: v for k, v in data.items() if k in CALL_FIELDS}
-            info["meta"] = {k: v for k, v in data.items() if k not in CALL_FIELDS}
+            data = json.loads(raw)
+            # callscore's own JSON (labels, results) lives next to audio too; it is not call metadata
+            if not (isinstance(data, dict) and str(data.get("schema", "")).startswith("callscore.")):
+                info, unknown = from_sidecar(data, sidecar)
+                if unknown:  # names only: the values may be exactly what must not be kept
+                    log.warning("sidecar %s: unknown keys dropped, not stored: %s", sidecar, ", ".join(unknown))
+        except ValueError as error:  # not JSON, or a SidecarError
+            cause = str(error) if isinstance(error, SidecarError) else f"sidecar {sidecar}: not valid JSON ({error})"
+            return {SIDECAR_ERROR: cause, SIDECAR_SHA256: hashlib.sha256(raw).hexdigest()}
     if not info and name_pattern and (match := re.search(name_pattern, PurePosixPath(path).stem)):
         info = {k: v for k, v in match.groupdict().items() if v is not None}
     if isinstance(info.get("call_time"), str):
-        info["call_time"] = _parse_time(info["call_time"])
+        info["call_time"] = parse_time(info["call_time"])
     return info
-
-
-def _parse_time(text: str) -> datetime | None:
-    """ISO 8601 in full or basic form (20261101T093000); zoned times are stored as naive UTC."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 @contextlib.contextmanager

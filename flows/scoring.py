@@ -47,28 +47,35 @@ def plan(settings: Settings, recordings: list[Recording], versions: dict,
     with open_store(settings).session() as session:
         done = scored_keys(session, versions)
         bad = quarantined(session) if skip_quarantined else {}
-    todo = [r for r in recordings if (r.call_id, r.sha256) not in done and bad.get(r.url) != r.sha256]
+    todo = [r for r in recordings if (r.call_id, r.sha256) not in done and bad.get(r.url) != r.quarantine_key]
     return todo, len(recordings) - len(todo)
 
 
 def score_and_store(recording: Recording, settings: Settings, card: Scorecard, run_id: int | None) -> Outcome:
-    """Score one recording and store the result in its own transaction. An unreadable recording is
-    quarantined with the reason; any other error is raised (retried if transient, else reported as failed
-    and tried again next run: it is more likely a fault of ours than of the file)."""
+    """Score one recording and store the result in its own transaction. An unreadable recording, or one
+    whose sidecar is not valid (found before any scoring), is quarantined with the reason; any other error is
+    raised (retried if transient, else reported as failed and tried again next run: it is more likely a fault
+    of ours than of the file)."""
     from callscore.pipeline.score import score_call
 
     store = open_store(settings)
+    if recording.sidecar_error:
+        return _quarantine(store, recording, recording.sidecar_error)
     try:
         with local_copy(recording.url) as path:
             document = score_call(path, settings, card)
     except AudioError as error:
-        with store.session() as session, session.begin():
-            quarantine(session, recording.url, recording.sha256, error.cause)
-        return Outcome(recording.url, recording.call_id, "failed", reason=error.cause)
+        return _quarantine(store, recording, error.cause)
     document["audio"]["path"] = recording.url  # not the temporary download
     with store.session() as session, session.begin():
         result_id = store_result(session, document, recording.url, recording.call_info, run_id)
     return Outcome(recording.url, document["call_id"], "scored" if result_id else "skipped", document["flags"])
+
+
+def _quarantine(store, recording: Recording, reason: str) -> Outcome:
+    with store.session() as session, session.begin():
+        quarantine(session, recording.url, recording.quarantine_key, reason)
+    return Outcome(recording.url, recording.call_id, "failed", reason=reason)
 
 
 def summarize(outcomes: list[Outcome], skipped: int) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
+from callscore.store.call_info import known_meta
 from callscore.store.models import (Call, ItemResult, Quarantine, Result, Review, ReviewEvent, ReviewItem, Run, User,
                                     utcnow)
 
@@ -38,6 +39,8 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
                    "duration_s": audio.get("duration_s"), "channels": audio.get("channels"),
                    "sample_rate": audio.get("sample_rate")}
     call_values |= {k: v for k, v in (call_info or {}).items() if k in CALL_FIELDS and v is not None}
+    if "meta" in call_values:  # whoever the caller, only known fields (a sidecar may carry card numbers)
+        call_values["meta"] = known_meta(call_values["meta"])
     upsert = insert(Call).values(call_values | {"filed_at": call_values.get("call_time") or utcnow()})
     # Upserting the call row first also locks it (PostgreSQL), so concurrent writers of one call queue here
     # and the is_current update below always sees the other's result.

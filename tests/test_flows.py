@@ -251,3 +251,40 @@ def test_weekly_qa_report_flow_writes_the_report_and_draws_review_samples(prefec
     assert "2026-W45" in Path(summary["html"]).read_text()
     assert set(summary["sampled"]) == {"A1", "A2"} and all(n >= 1 for n in summary["sampled"].values())
     assert weekly_qa_report(week="2026-W45")["sampled"] == summary["sampled"]  # the draw is reproducible
+
+
+def test_sidecars_are_checked_when_discovered_and_quarantined_until_they_change(tmp_path, monkeypatch, caplog):
+    """Wrong types fail at discovery with one line naming the file and field, never after scoring as an SQL
+    error; such a call is not scored (nor retried) until its sidecar changes; unknown keys are dropped."""
+    from callscore.flows import scoring
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sidecars = {"listed": {"agent_id": ["A1"]}, "number": {"call_time": 12345}, "broken": "{not json",
+                "extra": {"agent_id": "A1", "call_time": "2026-11-01T09:30:00", "site": "leeds", "wait_s": 12,
+                          "customer_card": "4111 1111 1111 1111"}}
+    for stem, sidecar in sidecars.items():
+        shutil.copy(FIXTURES / "music.ogg", inbox / f"{stem}.ogg")
+        (inbox / f"{stem}.json").write_text(sidecar if isinstance(sidecar, str) else json.dumps(sidecar))
+    with caplog.at_level("WARNING"):
+        found = {Path(r.url).stem: r for r in discover(str(inbox))}
+    for stem, words in {"listed": ["listed.json", "agent_id", "valid string"],
+                        "number": ["number.json", "call_time", "ISO 8601"], "broken": ["broken.json", "not valid JSON"]}.items():
+        error = found[stem].sidecar_error
+        assert error and "\n" not in error and all(w in error for w in words), error
+    assert found["extra"].sidecar_error is None
+    assert found["extra"].call_info == {"agent_id": "A1", "call_time": datetime(2026, 11, 1, 9, 30),
+                                        "meta": {"site": "leeds", "wait_s": 12.0}}
+    assert "customer_card" in caplog.text and "4111" not in caplog.text
+
+    store = fresh_store(tmp_path / "home", monkeypatch)
+    monkeypatch.setattr("callscore.pipeline.score.score_call", lambda *a: pytest.fail("scored a call with a bad sidecar"))
+    settings, versions = Settings.from_env(), {"asr_model": "tiny.en", "classifier": "c", "scorecard": "s"}
+    outcome = scoring.score_and_store(found["listed"], settings, None, None)
+    assert (outcome.status, outcome.reason) == ("failed", found["listed"].sidecar_error)
+    with store.session() as session:
+        assert session.scalar(select(Quarantine.reason)) == outcome.reason
+    assert scoring.plan(settings, [found["listed"]], versions) == ([], 1)  # the same sidecar: not tried again
+    (inbox / "listed.json").write_text(json.dumps({"agent_id": "A1"}))
+    fixed = [r for r in discover(str(inbox)) if Path(r.url).stem == "listed"]
+    assert scoring.plan(settings, fixed, versions) == (fixed, 0)  # the sidecar changed: scored next run

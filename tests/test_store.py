@@ -184,3 +184,12 @@ def test_two_processes_writing_at_once_lose_nothing(store):
     assert sum(stored) == 3 * calls  # each writer's own results, and each shared one exactly once
     assert count(store, Result) == 3 * calls
     assert count(store, Result, Result.is_current) == calls  # exactly one current result per call
+
+
+def test_only_known_sidecar_fields_reach_calls_meta(store):
+    """A sidecar is another system's file: whatever it carries beyond the known fields is never stored."""
+    card = "4111 1111 1111 1111"
+    put(store, document("c9"), {"agent_id": "A9", "meta": {"site": "leeds", "wait_s": 12.0, "customer_card": card}})
+    with store.session() as session:
+        assert session.get(Call, "c9").meta == {"site": "leeds", "wait_s": 12.0}
+        assert card not in str(repo.call_detail(session, "c9"))
