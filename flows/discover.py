@@ -1,5 +1,5 @@
-"""Find recordings in an inbox (a folder or any fsspec URL), hash them, and read what is known about
-each call from a sidecar `<stem>.json` or from the file name."""
+"""Find recordings and transcript files in an inbox (a folder or any fsspec URL), hash them, and read what
+is known about each call from a sidecar `<stem>.json` or from the file name."""
 from __future__ import annotations
 
 import contextlib
@@ -15,6 +15,7 @@ from typing import Iterator
 import fsspec
 
 from callscore.batch import AUDIO_SUFFIXES
+from callscore.pipeline.transcript_input import sniff, transcript_candidates
 from callscore.store.call_info import SidecarError, from_sidecar, parse_time
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ class Recording:
     url: str  # as given to fsspec: a local path or e.g. s3://bucket/inbox/call.wav
     sha256: str
     call_info: dict = field(default_factory=dict)  # agent_id, team, call_time, queue, campaign, meta
+    # a transcript file: the ASR its result will name (transcript:<format>) and the call id it declares
+    asr_model: str | None = None
+    declared_call_id: str | None = None
 
     @property
     def sidecar_error(self) -> str | None:
@@ -41,16 +45,26 @@ class Recording:
 
     @property
     def call_id(self) -> str:
-        return PurePosixPath(self.url).stem  # what score_call names the call
+        return self.declared_call_id or PurePosixPath(self.url).stem  # what score_call names the call
 
 
 def discover(inbox: str, name_pattern: str | None = None) -> list[Recording]:
     fs, root = fsspec.core.url_to_fs(inbox)
     if not fs.exists(root):  # an empty inbox is a quiet night; a missing one is a mistake
         raise FileNotFoundError(f"inbox {inbox} does not exist")
-    paths = sorted(p for p in fs.find(root) if PurePosixPath(p).suffix.lower() in AUDIO_SUFFIXES)
-    return [Recording(fs.unstrip_protocol(p) if _remote(fs) else p, content_sha256(fs, p),
-                      call_info(fs, p, name_pattern)) for p in paths]
+    files = sorted(fs.find(root))
+    recordings = [Recording(_url(fs, p), content_sha256(fs, p), call_info(fs, p, name_pattern))
+                  for p in files if PurePosixPath(p).suffix.lower() in AUDIO_SUFFIXES]
+    for p in transcript_candidates(files):
+        # only files that read as a transcript: notes, exports and other JSON in the inbox are not calls
+        if (parsed := sniff(p, fs.cat_file(p))) is not None:
+            recordings.append(Recording(_url(fs, p), content_sha256(fs, p), call_info(fs, p, name_pattern),
+                                        f"transcript:{parsed.format}", parsed.call_id))
+    return sorted(recordings, key=lambda r: r.url)
+
+
+def _url(fs, path: str) -> str:
+    return fs.unstrip_protocol(path) if _remote(fs) else path
 
 
 def _remote(fs) -> bool:
@@ -71,7 +85,7 @@ def call_info(fs, path: str, name_pattern: str | None) -> dict:
     before it is scored."""
     sidecar = str(PurePosixPath(path).with_suffix(".json"))
     info = {}
-    if fs.exists(sidecar):
+    if sidecar != path and fs.exists(sidecar):  # a .json transcript is not its own sidecar
         raw = fs.cat_file(sidecar)
         try:
             data = json.loads(raw)

@@ -45,7 +45,9 @@ def plan(settings: Settings, recordings: list[Recording], versions: dict,
     """(recordings to score, how many are skipped): skipped when this content was already scored with these
     versions, or was quarantined and has not changed since."""
     with open_store(settings).session() as session:
-        done = scored_keys(session, versions)
+        # a transcript's result names its own ASR (transcript:<format>), not the speech model of the settings
+        done = set().union(*(scored_keys(session, versions | ({"asr_model": asr} if asr else {}))
+                             for asr in {r.asr_model for r in recordings}))
         bad = quarantined(session) if skip_quarantined else {}
     todo = [r for r in recordings if (r.call_id, r.sha256) not in done and bad.get(r.url) != r.quarantine_key]
     return todo, len(recordings) - len(todo)

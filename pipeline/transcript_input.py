@@ -138,24 +138,26 @@ def _word_speaker(segment: dict) -> str | None:
 
 def _parse_segments(data: dict, name: str) -> Parsed:
     segments = data["segments"]
-    timed_flags = {seg.get("start") is not None and seg.get("end") is not None for seg in segments if isinstance(seg, dict)}
+    if not all(isinstance(seg, dict) for seg in segments):
+        raise ValueError("segments: not a list of objects")
+    timed_flags = {seg.get("start") is not None or seg.get("end") is not None for seg in segments}
     if len(timed_flags) > 1:
         raise ValueError("some segments have start/end times and some do not")
     timed = timed_flags != {False}
     lines, turns = [], []
     for index, seg in enumerate(segments):
-        if not isinstance(seg, dict):
-            raise ValueError(f"segment {index}: not an object")
-        label = seg.get("speaker") or _word_speaker(seg)
-        if not label:
-            raise ValueError(f"segment {index}: no 'speaker'")
-        label = str(label)
-        if timed:
-            start, end = _number(seg["start"], f"segment {index} start"), _number(seg["end"], f"segment {index} end")
-            turns.append(Turn("unknown", start, end, _segment_words(seg, label, start, end), label))
-        else:
-            lines.append((label, " ".join(w.get("text", w.get("word", "")) for w in seg.get("words") or [])
-                          or str(seg.get("text") or "")))
+        try:
+            label = str(seg.get("speaker") or _word_speaker(seg) or seg["speaker"])
+            if timed:
+                start, end = _number(seg["start"], "start"), _number(seg["end"], "end")
+                turns.append(Turn("unknown", start, end, _segment_words(seg, label, start, end), label))
+            else:
+                lines.append((label, " ".join(w.get("text", w.get("word", "")) for w in seg.get("words") or [])
+                              or str(seg.get("text") or "")))
+        except KeyError as error:
+            raise ValueError(f"segment {index}: no {error}") from None
+        except ValueError as error:
+            raise ValueError(f"segment {index}: {error}") from None
     if not timed:
         turns = _timeline(lines)
     activity = {label: [Interval(_number(i["start"], "activity"), _number(i["end"], "activity")) for i in spans]
