@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, defer
 
 from callscore.pipeline import scorecard as scorecards
+from callscore.pipeline.transcript_input import is_transcript_file
 from callscore.settings import REPO_ROOT
 from callscore.store.models import (REVIEW_STATES, Call, ItemResult, Redaction, Result, Review, ReviewEvent,
                                     ReviewItem, User, utcnow)
@@ -205,6 +206,8 @@ def audio_path(session: Session, call_id: str, user: User) -> tuple[Path, str] |
         source = source[len("file://"):]
     elif "://" in source:
         return None  # remote (fsspec) recordings are not streamed by the review app
+    if is_transcript_file(source):
+        return None  # scored from a transcript: no recording, and the unredacted file must never be served
     return Path(source), call.sha256
 
 

@@ -205,12 +205,14 @@ def test_review_page_of_a_transcript_has_no_player(tmp_path, scored):
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     demo.seed(store, Path(__file__).parent / "fixtures" / "stereo_call.ogg")
     with store.session() as session, session.begin():
-        for name in ("billing_untimed.txt", "segments_roles.json"):
+        for name in ("billing_untimed.txt", "segments_roles.json", "whisperx.json"):  # whisperx: nothing redacted
             store_result(session, scored[name], str(HERE / name), {"agent_id": "A1", "team": "Blue"})
     client: TestClient = client_for({"store": store, "tmp": tmp_path}, "ana")
-    for call_id in ("billing_untimed", "lost-card-0001"):
+    for call_id in ("billing_untimed", "lost-card-0001", "whisperx"):
         page = client.get(f"/calls/{call_id}")
         assert page.status_code == 200 and 'id="no-recording"' in page.text and "<audio" not in page.text
+        # the source file is the unredacted transcript: never served as the call's "audio"
+        assert client.get(f"/audio/{call_id}").status_code == 404
     assert "no times" in client.get("/calls/billing_untimed").text
     assert "Acme Bank" in client.get("/calls/lost-card-0001").text
     store.engine.dispose()
