@@ -1,0 +1,100 @@
+"""Every route of the review app, found by walking app.routes (so a new route is fuzzed without being listed here),
+driven as a logged-in admin with generated bad path, query and form values: each answer is below 500 (a refusal
+with a message, never a crash). Bounded: FUZZ_EXAMPLES per route, about 30 s in all on 2 cores."""
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from callscore.review import demo
+from callscore.review.app import create_app
+from callscore.settings import Settings
+from callscore.store import Store
+
+AUDIO = Path(__file__).parent / "fixtures" / "stereo_call.ogg"
+FUZZ_EXAMPLES = int(os.environ.get("CALLSCORE_FUZZ_EXAMPLES", "16"))
+
+# What broke before (issue 18) and its neighbours: out-of-range dates and periods, huge ids, NaN, non-ASCII.
+BAD = ["99999999999999999999", "9223372036854775808", "-1", "0", "1e309", "nan", "inf", "-inf", "", " ", "garbage",
+       "9999-12-31", "0001-01-01", "1-W1", "0001-01", "9999-W52", "9999-12", "2026-W99", "2026-W00", "2026-13",
+       "2026-02-30", "2026-11-16T25:00", "2026-11-16T10:00+14:00", "20261116", "é", "%C3%A9", "\x00", "\ufeff",
+       "../../etc/passwd", "'; DROP TABLE calls; --", "<script>", "=cmd|' /C calc'!A0", "x" * 5000]
+GOOD = ["call-001", "1", "2", "A1", "Blue", "greeting", "2026-W45", "2026-11", "2026-11-02", "week", "month", "day",
+        "qa_score", ">=", "upheld", "overturned", "pass", "fail", "submit", "monitor"]
+QUERY = ["since", "until", "team", "agent", "scorecard", "queue", "campaign", "period", "at", "session", "saved",
+         "next", "failed_item", "flag", "confidence_below", "state", "q"]
+FORM = ["username", "password", "next", "action", "outcome__greeting", "reason__greeting", "comments", "name", "call",
+        "call_list", "rater", "notes", "metric", "comparator", "threshold", "team", "min_calls", "week",
+        "action_taken", "decision", "note", "outcome", "item_id", "reason", "held_on", "items"]
+
+values = st.one_of(st.sampled_from(BAD), st.sampled_from(GOOD), st.text(max_size=30),
+                   st.integers(min_value=-2 ** 70, max_value=2 ** 70).map(str),
+                   st.dates().map(str), st.from_regex(r"\A-?\d{1,6}-W\d{1,3}\Z"))
+
+
+def walk(routes):
+    """app.routes with included routers opened (FastAPI keeps them as one entry each)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from walk(route.original_router.routes)
+        elif isinstance(route, Route):
+            for method in sorted(route.methods - {"HEAD"}):
+                yield method, route.path
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    store = Store(f"sqlite:///{tmp / 'store.db'}")
+    demo.seed(store, AUDIO)
+    app = create_app(store, Settings(home=tmp / "home", cache_dir=tmp / "cache"))
+    client = TestClient(app, follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"username": "adam", "password": demo.DEMO_PASSWORD,
+                                       "csrf_token": token}).status_code == 303
+    client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/queue").text).group(1)
+    yield client
+    store.engine.dispose()
+
+
+def routes_of(client) -> list[tuple[str, str]]:
+    found = sorted(set(walk(client.app.routes)), key=lambda r: r[1] == "/logout")  # logout last: it ends the session
+    assert len(found) > 30 and ("GET", "/audio/{call_id}") in found
+    return found
+
+
+def test_no_openapi_document_is_served(admin):
+    for path in ("/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"):
+        assert admin.get(path).status_code == 404, path
+
+
+def test_every_route_answers_bad_input_below_500(admin):
+    for method, template in routes_of(admin):
+        names = re.findall(r"{(\w+)}", template)
+
+        @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+        @given(path=st.fixed_dictionaries({n: values for n in names}),
+               query=st.dictionaries(st.sampled_from(QUERY), values, max_size=4),
+               form=st.dictionaries(st.sampled_from(FORM), st.one_of(values, st.lists(values, max_size=3)),
+                                    max_size=6),
+               with_csrf=st.booleans())
+        def run(path, query, form, with_csrf):
+            url = template.format(**{n: quote(v, safe="") for n, v in path.items()})
+            note(f"{method} {url} query={query!r} form={form!r}")
+            if method == "GET":
+                response = admin.get(url, params=query)
+            else:
+                data = form | ({"csrf_token": admin.csrf} if with_csrf else {})
+                response = admin.request(method, url, params=query, data=data)
+            assert response.status_code < 500, (method, url, query, form, response.text[:300])
+            if response.status_code >= 400:
+                assert response.text.strip(), "a refusal says why"
+
+        run()
