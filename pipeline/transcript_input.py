@@ -358,8 +358,9 @@ def load_transcript(path: Path | str, settings=None) -> CallRecord:
     utterances = split_turns(turns)
     phrases.score_utterances(utterances, phrases.active(settings.classifier_dir))
     labels = list(dict.fromkeys(turn.label for turn in turns))
-    if all(_role_of(label) for label in labels):
-        roles = Roles({label: _role_of(label) for label in labels}, 1.0, "transcript",
+    named = [label for label in labels if label.lower() != "unknown"]  # callscore's own "could not tell"
+    if named and all(_role_of(label) for label in named):
+        roles = Roles({label: _role_of(label) or "unknown" for label in labels}, 1.0, "transcript",
                       ["roles as the transcript names them"])
     else:  # speaker labels only: decide as for a recording; channel 0, if named, is the usual agent
         default = next((label for label in labels if label.lower() in ("ch_0", "ch0")), None)

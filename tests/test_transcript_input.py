@@ -66,9 +66,12 @@ def test_each_format_is_recognised_and_keeps_the_speakers_times_and_text():
     assert untimed.turns[1].text == "Hi Sam, I want to pay my outstanding bill by card if that's possible."  # wrapped line
 
 
-def test_roles_from_the_file_or_from_the_detector(settings):
+def test_roles_from_the_file_or_from_the_detector(settings, tmp_path):
     named = load_transcript(HERE / "billing_untimed.txt", settings)  # Rep / Caller are role names
     assert (named.roles.method, named.roles.mapping) == ("transcript", {"Rep": "agent", "Caller": "customer"})
+    (tmp_path / "u.txt").write_text("AGENT: Good morning, Acme.\nunknown: Hello?\nCustomer: Hi, it's about my bill.\n")
+    mixed = load_transcript(tmp_path / "u.txt", settings)  # 'unknown' (callscore's own) does not void the roles
+    assert mixed.roles.mapping == {"AGENT": "agent", "unknown": "unknown", "Customer": "customer"}
     labelled = load_transcript(HERE / "whisperx.json", settings)  # pyannote labels: the agent is SPEAKER_01
     assert labelled.roles.method == "speech" and labelled.roles.confidence > 0.9
     assert labelled.roles.mapping == {"SPEAKER_01": "agent", "SPEAKER_00": "customer"}
@@ -149,6 +152,7 @@ def inbox_with_sidecars(root: Path) -> Path:
     shutil.copy(HERE / "segments_roles.json", inbox / "c4.json")
     (inbox / "export.json").write_text(json.dumps({"calls": 3}))  # not a call
     (inbox / "readme.txt").write_text("Put the day's recordings here.\n")
+    (inbox / "c4_result.json").write_text(json.dumps({"schema": "callscore.result/1", "segments": []}))  # scored before
     return inbox
 
 
