@@ -113,13 +113,17 @@ def _has_segments(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("segments"), list)
 
 
+def _word_text(word: dict) -> str:
+    return str(word.get("text", word.get("word", ""))).strip()  # callscore says text, WhisperX word
+
+
 def _segment_words(segment: dict, label: str, start: float, end: float) -> list[Word]:
     raw = segment.get("words") or []
     if not raw:
         return _spread(str(segment.get("text") or ""), start, end, label)
     words, clock = [], start
     for w in raw:
-        text = str(w.get("text", w.get("word", ""))).strip()
+        text = _word_text(w)
         if not text:
             continue
         # WhisperX leaves numerals it could not align without times: they sit where the previous word ended
@@ -147,12 +151,15 @@ def _parse_segments(data: dict, name: str) -> Parsed:
     lines, turns = [], []
     for index, seg in enumerate(segments):
         try:
-            label = str(seg.get("speaker") or _word_speaker(seg) or seg["speaker"])
+            label = seg.get("speaker") or _word_speaker(seg)
+            if not label:
+                raise ValueError("no 'speaker'")
+            label = str(label)
             if timed:
                 start, end = _number(seg["start"], "start"), _number(seg["end"], "end")
                 turns.append(Turn("unknown", start, end, _segment_words(seg, label, start, end), label))
             else:
-                lines.append((label, " ".join(w.get("text", w.get("word", "")) for w in seg.get("words") or [])
+                lines.append((label, " ".join(_word_text(w) for w in seg.get("words") or [])
                               or str(seg.get("text") or "")))
         except KeyError as error:
             raise ValueError(f"segment {index}: no {error}") from None
@@ -173,13 +180,19 @@ def parse_callscore(data: dict) -> Parsed:
     return _parse_segments(data, "callscore")
 
 
-@register("whisperx", ".json", lambda d: _has_segments(d) and ("word_segments" in d or any(
-    "word" in w for s in d["segments"] if isinstance(s, dict) for w in s.get("words") or [] if isinstance(w, dict))))
+def _is_whisperx(data: Any) -> bool:
+    """WhisperX names a word's text `word` (callscore: `text`) and lists all words again in word_segments."""
+    words = (w for s in data["segments"] if isinstance(s, dict) for w in s.get("words") or []) \
+        if _has_segments(data) else ()
+    return _has_segments(data) and ("word_segments" in data or any(isinstance(w, dict) and "word" in w for w in words))
+
+
+@register("whisperx", ".json", _is_whisperx)
 def parse_whisperx(data: dict) -> Parsed:
     return _parse_segments(data, "whisperx")
 
 
-@register("segments", ".json", lambda d: _has_segments(d) and not str(d.get("schema", "")).startswith("callscore.result"))
+@register("segments", ".json", _has_segments)
 def parse_generic_segments(data: dict) -> Parsed:
     return _parse_segments(data, "segments")
 

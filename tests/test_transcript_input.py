@@ -42,7 +42,8 @@ def test_each_format_is_recognised_and_keeps_the_speakers_times_and_text():
                 "billing_untimed.txt": ("text", ["Rep", "Caller"], False)}
     for name, (fmt, labels, timed) in expected.items():
         parsed = parse(name, (HERE / name).read_bytes())
-        assert (parsed.format, list(dict.fromkeys(t.label for t in parsed.turns)), parsed.timed) == (fmt, labels, timed), name
+        labels_in_order = list(dict.fromkeys(t.label for t in parsed.turns))
+        assert (parsed.format, labels_in_order, parsed.timed) == (fmt, labels, timed), name
         starts = [t.start for t in parsed.turns]
         assert starts == sorted(starts) and all(w.end >= w.start for t in parsed.turns for w in t.words), name
 
@@ -63,7 +64,8 @@ def test_each_format_is_recognised_and_keeps_the_speakers_times_and_text():
     assert [t.start for t in timed.turns[:3]] == [0.0, 5.0, 9.0]
     assert timed.turns[0].end == 5.0  # 15 words at 0.4 s would run past the next line: it ends there
     untimed = parse("u.txt", (HERE / "billing_untimed.txt").read_bytes())
-    assert untimed.turns[1].text == "Hi Sam, I want to pay my outstanding bill by card if that's possible."  # wrapped line
+    # a wrapped line continues the one before
+    assert untimed.turns[1].text == "Hi Sam, I want to pay my outstanding bill by card if that's possible."
 
 
 def test_roles_from_the_file_or_from_the_detector(settings, tmp_path):
@@ -131,7 +133,8 @@ def test_a_bad_file_gets_one_line_and_the_batch_goes_on(tmp_path, capsys):
     assert errors == [
         f"error: {bad / 'not_a_transcript.json'}: not a transcript: no 'segments' (callscore, WhisperX) "
         "or 'results.items' (Amazon Transcribe)",
-        f"error: {bad / 'truncated.json'}: not valid JSON (Unterminated string starting at: line 1 column 70 (char 69))"]
+        f"error: {bad / 'truncated.json'}: not valid JSON "
+        "(Unterminated string starting at: line 1 column 70 (char 69))"]
     with pytest.raises(TranscriptError, match=r"x\.txt: not a transcript: no 'Speaker: text' lines"):
         (tmp_path / "x.txt").write_text("Minutes of the Tuesday meeting\nnothing to report\n")
         load_transcript(tmp_path / "x.txt")
