@@ -63,6 +63,8 @@ def test_each_format_is_recognised_and_keeps_the_speakers_times_and_text():
     timed = parse("t.txt", (HERE / "billing_timed.txt").read_bytes())
     assert [t.start for t in timed.turns[:3]] == [0.0, 5.0, 9.0]
     assert timed.turns[0].end == 5.0  # 15 words at 0.4 s would run past the next line: it ends there
+    long_call = parse("l.txt", b"[00:59:58] Agent: Sorry for the wait.\n[01:00:03.5] Customer: No problem.\n")
+    assert [t.start for t in long_call.turns] == [3598.0, 3603.5]
     untimed = parse("u.txt", (HERE / "billing_untimed.txt").read_bytes())
     # a wrapped line continues the one before
     assert untimed.turns[1].text == "Hi Sam, I want to pay my outstanding bill by card if that's possible."
