@@ -81,6 +81,7 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
         user = require_user(request, LEAD)
         form = await checked_form(request)
         held_on = inputs.calendar_day(str(form.get("held_on") or ""), "held_on")
+        agent = inputs.name(agent, "agent", required=True)
         items = [str(i) for i in form.getlist("items")]
         with store.session() as session, session.begin():
             coaching.record_session(session, agent, held_on, items, str(form.get("notes") or "")[:4000], user.id)
@@ -150,7 +151,7 @@ def build_router(store, render, require_user, checked_form) -> APIRouter:
             with store.session() as session, session.begin():
                 targets.add_target(session, str(form.get("metric")), str(form.get("comparator")),
                                    inputs.number(str(form.get("threshold") or ""), "threshold"),
-                                   str(form.get("team") or "").strip()[:80] or None,
+                                   inputs.name(str(form.get("team") or ""), "team"),
                                    inputs.whole(str(form.get("min_calls") or ""), "min_calls", default=10), user.id)
         except (BadInput, targets.TargetError) as exc:
             return targets_with(request, error=str(exc))

@@ -71,6 +71,9 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
 
     @app.middleware("http")
     async def session_middleware(request: Request, call_next):
+        # PostgreSQL text cannot hold NUL: refused here once, rather than failing in whichever query meets it
+        if inputs.has_nul(request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")):
+            return PlainTextResponse("a request cannot contain NUL characters", status_code=400)
         data = signer.loads(request.cookies.get(auth.SESSION_COOKIE))
         request.state.session = data or auth.new_session()
         request.state.session_changed = data is None
@@ -111,6 +114,8 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
 
     async def checked_form(request: Request):
         form = await request.form()
+        if any(inputs.has_nul(value) for _, value in form.multi_items() if isinstance(value, str)):
+            raise BadInput("form", "a value cannot contain NUL characters")
         if not auth.csrf_ok(request.state.session, form.get("csrf_token")):
             raise CsrfFailed()
         return form

@@ -19,7 +19,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 SESSION_COOKIE = "callscore_session"
 SESSION_MAX_AGE_S = 12 * 3600  # a working day; then log in again
 SECRET_FILE = "review_secret.key"  # nosec B105: a file name, the key is generated
-SECRETS_DIR = "secrets"  # nosec B105: a folder name; 0700, beside (never inside) anything the app serves
+SECRETS_DIR = "secrets"  # a folder, 0700, beside (never inside) anything the app serves
 MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable: moderate protection from offline slow-hash attacks"
 
 

@@ -26,6 +26,20 @@ class BadInput(ValueError):
         self.field = field
 
 
+def has_nul(raw: str | bytes) -> bool:
+    """A NUL character, as is or percent-encoded (PostgreSQL refuses it in text)."""
+    raw = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    return b"\x00" in raw or b"%00" in raw
+
+
+def name(value: str | None, field: str, limit: int = 80, required: bool = False) -> str | None:
+    """A team, agent or similar name to store (the columns hold `limit` characters); None when empty."""
+    value = (value or "").strip()
+    if len(value) > limit or (required and not value):
+        raise BadInput(field, f"1 to {limit} characters" if required else f"at most {limit} characters")
+    return value or None
+
+
 def _in_range(moment: datetime, field: str) -> datetime:
     if moment.tzinfo is not None:  # the store's times are naive UTC
         moment = moment.astimezone(UTC).replace(tzinfo=None)
@@ -62,6 +76,8 @@ def period(period_name: str | None, label: str | None, field: str = "at") -> tup
         raise BadInput("period", f"one of {', '.join(query.PERIODS)}")
     label = (label or "").strip() or query.period_of(period_name, date.today())
     try:
+        if not label.isascii():  # int() takes other scripts' digits; the label goes into headers and file names
+            raise ValueError(label)
         start, _ = query.period_bounds(period_name, label)
     except (ValueError, OverflowError):
         raise BadInput(field, f"a {period_name} written like {query.PERIOD_EXAMPLES[period_name]}") from None
