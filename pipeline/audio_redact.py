@@ -64,7 +64,8 @@ def redacted_audio(source: Path | str, redactions: Iterable[dict], home: Path | 
     target = call_dir(home, call_id) / f"{file_sha256(source)[:16]}-{key[:16]}.wav"
     if target.is_file():
         return target
-    samples, rate = read_native(source)  # [channels, frames] float32 at the source rate
+    samples, rate, _ = read_native(source)  # [channels, frames] float32 at the source rate; the source was
+    # scored whole (or allowed partial), so a shortfall note is not a reason to refuse to cover it
     samples = np.clip(samples, -1.0, 1.0)  # a writable copy; PCM cannot hold more
     for start, end in spans:
         first, last = int(start * rate), min(int(np.ceil(end * rate)), samples.shape[1])
