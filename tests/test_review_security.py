@@ -1,5 +1,6 @@
 """Review app security: nothing without login, CSRF on every POST, no file outside the store's recordings,
 signed sessions, login rate limit, roles."""
+import hashlib
 import os
 import re
 import stat
@@ -396,3 +397,23 @@ def test_the_store_and_its_home_are_private(tmp_path):
         store.engine.dispose()
     finally:
         os.umask(old)
+
+
+def test_a_call_with_redactions_is_redacted_only_from_the_checked_recording(env, tmp_path):
+    from callscore.pipeline import audio_redact
+    from callscore.store.models import Redaction
+
+    with env["store"].session() as session, session.begin():
+        session.add(Redaction(call_id="call-001", start_s=19.5, end_s=24.8, kind="date_of_birth"))
+    client = login(env["app"], "ana")
+    recording = recording_in_inbox(env, tmp_path)
+    recording.unlink()
+    recording.symlink_to(auth.secret_path(env["home"]))
+    assert client.get("/audio/call-001").status_code == 409
+    assert audio_redact.derived_files(env["home"], "call-001") == []  # nothing was made from the key
+    recording.unlink()
+    recording.write_bytes(AUDIO.read_bytes())
+    served = client.get("/audio/call-001")
+    assert served.status_code == 200 and served.content[:4] == b"RIFF"  # the derived copy, not the source
+    derived = audio_redact.derived_files(env["home"], "call-001")
+    assert len(derived) == 1 and derived[0].name.startswith(hashlib.sha256(AUDIO.read_bytes()).hexdigest()[:16])
