@@ -8,7 +8,7 @@ VENV=${VENV:-.venv}
 if command -v apt-get >/dev/null; then
   SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq ffmpeg libsndfile1 postgresql chromium espeak-ng >/dev/null
+  $SUDO apt-get install -y -qq ffmpeg libsndfile1 postgresql chromium espeak-ng sox mbrola mbrola-ma1 mbrola-id1 >/dev/null
 fi
 
 python3.11 -m venv "$VENV"
