@@ -11,7 +11,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,7 +72,8 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
     @app.middleware("http")
     async def session_middleware(request: Request, call_next):
         # PostgreSQL text cannot hold NUL: refused here once, rather than failing in whichever query meets it
-        if inputs.has_nul(request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")):
+        target = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if b"\x00" in unquote_to_bytes(target):
             return PlainTextResponse("a request cannot contain NUL characters", status_code=400)
         data = signer.loads(request.cookies.get(auth.SESSION_COOKIE))
         request.state.session = data or auth.new_session()
@@ -114,7 +115,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
 
     async def checked_form(request: Request):
         form = await request.form()
-        if any(inputs.has_nul(value) for _, value in form.multi_items() if isinstance(value, str)):
+        if any("\x00" in value for _, value in form.multi_items() if isinstance(value, str)):
             raise BadInput("form", "a value cannot contain NUL characters")
         if not auth.csrf_ok(request.state.session, form.get("csrf_token")):
             raise CsrfFailed()
@@ -217,8 +218,9 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
             choices = service.queue_choices(session, user)
         state_links = {state: "/queue?" + urlencode(filters.without("state") | {"state": state})
                        for state in choices["states"]}
-        return render(request, "queue.html", user, status_code=status, filters=filters, data=data, choices=choices, error=error,
-                      state_links=state_links, all_states_link="/queue?" + urlencode(filters.without("state")))
+        return render(request, "queue.html", user, status_code=status, filters=filters, data=data, choices=choices,
+                      error=error, state_links=state_links,
+                      all_states_link="/queue?" + urlencode(filters.without("state")))
 
     # ---- call page -------------------------------------------------------------------------------
 

@@ -26,12 +26,6 @@ class BadInput(ValueError):
         self.field = field
 
 
-def has_nul(raw: str | bytes) -> bool:
-    """A NUL character, as is or percent-encoded (PostgreSQL refuses it in text)."""
-    raw = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    return b"\x00" in raw or b"%00" in raw
-
-
 def name(value: str | None, field: str, limit: int = 80, required: bool = False) -> str | None:
     """A team, agent or similar name to store (the columns hold `limit` characters); None when empty."""
     value = (value or "").strip()

@@ -357,8 +357,8 @@ def test_weak_passwords_are_refused(env, monkeypatch, weak):
 def test_login_is_rate_limited_per_address_across_usernames(env):
     client = TestClient(env["app"])
     token = csrf_of(client.get("/login").text)
-    statuses = [client.post("/login", data={"username": f"user{n}", "password": "guess", "csrf_token": token}).status_code
-                for n in range(12)]
+    statuses = [client.post("/login", data={"username": f"user{n}", "password": "guess",
+                                            "csrf_token": token}).status_code for n in range(12)]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
     response = client.post("/login", data={"username": "ana", "password": demo.DEMO_PASSWORD, "csrf_token": token})
     assert response.status_code == 429  # this address waits, even for a real account
