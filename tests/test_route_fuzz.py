@@ -118,3 +118,35 @@ def test_nul_characters_are_refused_at_the_door(admin):
     long_team = admin.post("/analytics/targets", data={"csrf_token": admin.csrf, "metric": "qa_score",
                                                        "comparator": ">=", "threshold": "80", "team": "x" * 81})
     assert long_team.status_code == 400 and "team" in long_team.text  # the column holds 80 (PostgreSQL enforces it)
+
+
+BIG = "99999999999999999999"
+ISSUE_GETS = [("/queue?until=9999-12-31", "until"), ("/analytics?until=9999-12-31", "until"),
+              ("/analytics?since=garbage", "since"), ("/analytics/teams/Blue?since=2026-13-01", "since"),
+              *[(f"/analytics/report?period={period}&at={at}", "at") for period, at in (
+                  ("day", "0001-01-01"), ("week", "1-W1"), ("month", "0001-01"), ("day", "9999-12-31"),
+                  ("week", "9999-W52"), ("month", "9999-12"))],
+              ("/analytics/report.csv?period=fortnight", "period"), (f"/calibration/{BIG}", "session_id"),
+              (f"/calibration/{BIG}/report", "session_id"), (f"/calls/call-001?session={BIG}", "session")]
+ISSUE_POSTS = [(f"/disputes/{BIG}/resolve", {"decision": "upheld", "note": "x"}, "dispute_id"),
+               (f"/analytics/actions/{BIG}/resolve", {"action_taken": "x"}, "item_id"),
+               (f"/calibration/{BIG}/close", {}, "session_id"),
+               ("/calibration", {"name": "x", "call": "call-001", "rater": [BIG, "1"]}, "rater"),
+               ("/analytics/evaluate", {"week": "garbage"}, "week"),
+               ("/analytics/evaluate", {"week": "2026-W99"}, "week"),
+               ("/analytics/targets", {"metric": "qa_score", "comparator": ">=", "threshold": ""}, "threshold"),
+               ("/analytics/targets", {"metric": "qa_score", "comparator": ">=", "threshold": "nan"}, "threshold"),
+               ("/analytics/agents/A1/coaching", {"held_on": "9999-12-31"}, "held_on")]
+
+
+def test_the_issue_cases_are_400_naming_the_field(admin):
+    """Issue 18's list: each was a 500, or a 403 'Not allowed' for a bad date; now a 400 that names the field."""
+    for url, field in ISSUE_GETS:
+        response = admin.get(url)
+        assert response.status_code == 400 and field in response.text, (url, response.status_code)
+    for url, form, field in ISSUE_POSTS:
+        response = admin.post(url, data=form | {"csrf_token": admin.csrf})
+        assert response.status_code == 400 and field in response.text, (url, form, response.status_code)
+    response = TestClient(admin.app).post("/login", content=b"username=adam&password=x&csrf_token=%C3%A9",
+                                          headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403 and "CSRF" in response.text
