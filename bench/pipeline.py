@@ -20,6 +20,7 @@ from callscore.models import registry
 from callscore.pipeline.audio import decode
 from callscore.pipeline.evaluate import der, role_agreement
 from callscore.pipeline.transcribe import transcribe_call
+from callscore.languages import whisper_language
 from callscore.settings import Settings
 
 
@@ -27,8 +28,8 @@ def whisper_alone(model, path, settings: Settings) -> float:
     audio = decode(path)
     started = time.perf_counter()
     for channel in audio.samples:
-        segments, _ = model.transcribe(channel, language=settings.language, beam_size=settings.beam_size,
-                                       word_timestamps=True, vad_filter=True)
+        segments, _ = model.transcribe(channel, language=whisper_language(settings.language),
+                                       beam_size=settings.beam_size, word_timestamps=True, vad_filter=True)
         list(segments)
     return time.perf_counter() - started
 

@@ -30,7 +30,8 @@ def _audio_options(parser: argparse.ArgumentParser, transcripts: bool = False) -
     group.add_argument("--out", required=True, type=_out_folder, help="folder for <call_id>.json (created if missing)")
     group.add_argument("--model", dest="asr_model", help="speech model: tiny.en (default, fast, English), "
                        "base (multilingual), or a folder with a CTranslate2 Whisper model")
-    group.add_argument("--language", help="language code such as en or de (default en; 'auto' detects)")
+    group.add_argument("--language", help="language of the calls: en, ms, id, zh, ur, uk... (default: a sidecar's "
+                       "'language', else the scorecard's; 'auto' detects, unreliable on phone audio)")
     layout = group.add_mutually_exclusive_group()
     layout.add_argument("--channels", help="which stereo channel is who: agent=0,customer=1, or auto (default: "
                         "decide from what each side says, channel 0 = agent when unsure)")
@@ -61,7 +62,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {k: getattr(args, k, None) for k in
                  ("asr_model", "channels", "mono", "speakers", "min_speakers", "max_speakers", "allow_partial")}
     if getattr(args, "language", None):
-        overrides["language"] = None if args.language == "auto" else args.language
+        overrides["language"] = args.language
     if getattr(args, "scorecard", None):
         overrides["scorecard"] = args.scorecard
     return Settings.from_env(**overrides)
@@ -72,11 +73,15 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     from callscore.pipeline.score import write_json
     from callscore.pipeline.transcribe import transcribe_call
 
+    from callscore import languages
+    from callscore.pipeline import scorecard
+
     settings = _settings(args)
     paths = expand(args.inputs)
+    card_language = scorecard.load(settings.scorecard).language  # the calls' language when nothing else says
 
     def work(path: Path) -> None:
-        record = transcribe_call(path, settings)
+        record = transcribe_call(path, languages.for_call(settings, card_language, languages.sidecar_language(path)))
         write_json(args.out / f"{record.call_id}.json", record.to_json())
         (args.out / f"{record.call_id}.rttm").write_text(record.rttm())
         if len(paths) == 1:

@@ -34,7 +34,8 @@ def _default_cache() -> Path:
 
 class Settings(BaseModel):
     asr_model: str = Field("tiny.en", description="tiny.en, base, or a local CTranslate2 directory")
-    language: str | None = Field("en", description="language code, or None to detect")
+    language: str | None = Field(None, description="language code of the calls (the queue's), or 'auto' to detect; "
+                                 "not set: the sidecar's, else the scorecard's (callscore.languages.call_language)")
     beam_size: int = Field(5, ge=1, le=10)
     asr_prompt: str | None = Field(None, description="vocabulary hint for the speech model (product names, "
                                    "company names); off by default: on the synthetic corpus it did not help")
@@ -77,7 +78,7 @@ class Settings(BaseModel):
         for name in cls.model_fields:
             env = os.environ.get(f"CALLSCORE_{name.upper()}")
             if env is not None:
-                values[name] = None if env.lower() in ("", "none", "auto") and name == "language" else env
+                values[name] = None if env.lower() in ("", "none") and name == "language" else env
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

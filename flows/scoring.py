@@ -37,7 +37,10 @@ def expected_versions(settings: Settings, card: Scorecard) -> dict:
     from callscore.models import phrases
     from callscore.pipeline.result import versions
 
-    return versions(settings.asr_model, phrases.active_version(), card)
+    from callscore import languages
+
+    # the speech model a call gets for the queue's (or scorecard's) language: tiny.en is English-only
+    return versions(languages.for_call(settings, card.language).asr_model, phrases.active_version(), card)
 
 
 def plan(settings: Settings, recordings: list[Recording], versions: dict,
@@ -65,7 +68,7 @@ def score_and_store(recording: Recording, settings: Settings, card: Scorecard, r
         return _quarantine(store, recording, recording.sidecar_error)
     try:
         with local_copy(recording.url) as path:
-            document = score_call(path, settings, card)
+            document = score_call(path, settings, card, recording.call_info.get("meta", {}).get("language"))
     except AudioError as error:
         return _quarantine(store, recording, error.cause)
     document["audio"]["path"] = recording.url  # not the temporary download

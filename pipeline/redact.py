@@ -22,20 +22,30 @@ A `Redaction` keeps the type and the interval (seconds) only, never the value.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from callscore.pipeline import redact_locales
+
 TYPES = ("card_number", "security_code", "expiry_date", "date_of_birth", "national_id",
          "bank_account", "email", "phone_number", "postcode", "street_address")
-LOCALES = ("en_GB", "en_US")
+LOCALES = ("en_GB", "en_US")  # more per call language: redact_locales.locales_for
 
 
 @dataclass
 class RedactionConfig:
     types: tuple[str, ...] = TYPES  # which types to detect and mask
     mask_style: str = "type"  # "type" -> "[CARD_NUMBER]", "hash" -> "#####"
-    locales: tuple[str, ...] = LOCALES  # patterns per locale: en_GB (NI, sort code, UK postcode), en_US (SSN, ZIP)
+    # patterns per locale: en_GB (NI, sort code, UK postcode), en_US (SSN, ZIP); ms_MY, id_ID, zh_CN, ur_PK,
+    # uk_UA add their number words, cue words and national ids (pipeline/redact_locales.py)
+    locales: tuple[str, ...] = LOCALES
+
+    @classmethod
+    def for_language(cls, language: str | None, **options) -> "RedactionConfig":
+        """The English rules (calls mix English in) plus those of the call's language."""
+        return cls(locales=redact_locales.locales_for(language, LOCALES), **options)
 
     def mask(self, kind: str) -> str:
         return "#####" if self.mask_style == "hash" else f"[{kind.upper()}]"
@@ -163,7 +173,8 @@ WEAK_NUMBER_LOOKBACK = 6
 CARD_PART_MIN = 8  # digits in card context that are a card number read in part, not a code or a date
 LUHN_NEG_WITHIN = 8  # words between "order number" (etc.) and a Luhn-valid number for it to stay an order number
 _TOPIC_RE = [(topic, re.compile(r"(?<![\w£$€%])" + pattern + r"(?![\w£$€%])")) for topic, pattern in TOPICS]
-_TOKEN = re.compile(r"[a-z]+|\d+|[@/\-+.()£$€%:#&_]")
+# letters of any script: a Cyrillic or Urdu word is a word, so it breaks a digit run as "apples" does
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|[@/\-+.()£$€%:#&_]")
 _EDGE = ".,?!;:\"“”‘’…()[]{}"
 _EMAIL_WORD = re.compile(r"^[\w.+\-]+@[\w\-]+(\.[\w\-]+)+$")
 
@@ -259,9 +270,11 @@ def _tokenise(words: list[str]) -> list[_Tok]:
             continue
         upper = core.isupper() and len(core) <= 8
         mixed = bool(re.search(r"[A-Za-z]", core)) and bool(re.search(r"\d", core))
-        for piece in _TOKEN.findall(core.lower()):
+        found = _TOKEN.findall(core.lower())
+        for piece in found:
             toks.append(_Tok(piece, i, upper, mixed))
-        toks[-1].tail = raw.strip()[len(raw.strip().rstrip(_EDGE)):]
+        if found:  # a word of symbols alone ("—") has no token to carry its punctuation
+            toks[-1].tail = raw.strip()[len(raw.strip().rstrip(_EDGE)):]
     return toks
 
 
@@ -474,14 +487,14 @@ def _written_date(run: _Run) -> bool:
 
 # ---------------------------------------------------------------- context
 class _Context:
-    def __init__(self, words: list[str]):
+    def __init__(self, words: list[str], locales: list = ()):
         self.at: list[set[str]] = [set() for _ in words]
         text, owner = "", []  # owner: the word each character of text came from
         for w, word in enumerate(words):
             word = _context_word(word) + " "
             text += word
             owner += [w] * len(word)
-        for topic, rx in _TOPIC_RE:
+        for topic, rx in _TOPIC_RE + [rx for locale in locales for rx in _locale_topics(locale.code)]:
             for m in rx.finditer(text):
                 if m.start() < len(owner):
                     self.at[owner[m.start()]].add(topic)
@@ -515,6 +528,12 @@ class _Context:
         for w in range(max(w0, 0), min(w1 + 1, len(self.at))):
             out |= self.at[w]
         return out
+
+
+@functools.cache
+def _locale_topics(code: str) -> list[tuple[str, re.Pattern]]:
+    return [(topic, re.compile(r"(?<![\w£$€%])(" + pattern + r")(?![\w£$€%])"))
+            for topic, pattern in redact_locales.LOCALES[code].topics]
 
 
 def _wins(ctx: dict[str, int], topic: str | tuple, rivals: tuple, within: int = 99) -> bool:
@@ -694,9 +713,12 @@ class _Hit:
 
 
 def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> list[_Hit]:
+    languages = redact_locales.active(locales)
+    if languages:  # the words of another language as the English rules read them; masks go on the originals
+        words = [redact_locales.normalise_word(w, languages) for w in words]
     norm = [_norm_word(w) for w in words]
     toks = _tokenise(words)
-    ctx = _Context(words)
+    ctx = _Context(words, languages)
     runs = _runs(toks)
     hits: list[_Hit] = []
     gb, us = "en_GB" in locales, "en_US" in locales
@@ -709,7 +731,10 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
     def span_words(t0: int, t1: int) -> set[int]:
         return {toks[k].w for k in range(t0, t1 + 1)}
 
-    taken: set[int] = set()  # runs consumed by a card chain
+    taken: set[int] = set()  # runs consumed by a card chain or a national id
+    for a, kind_words in _national_ids(runs, toks, ctx, languages):
+        taken.add(a)
+        add("national_id", kind_words)
 
     # -- card numbers: single runs and chains of runs across short gaps / turns
     for a, run in enumerate(runs):
@@ -1018,6 +1043,30 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
     return hits
 
 
+def _national_ids(runs: list[_Run], toks: list[_Tok], ctx: _Context, languages: list) -> list[tuple[int, set[int]]]:
+    """(run, words) of each national identifier of the call's country (redact_locales.NationalId) of the
+    right length: where the id is named (even with a digit misheard, as a card in card context), or valid by
+    the id's own rules where that says enough; never a number something else was named for ("kad" alone is
+    a card; "kad pengenalan", the identity card, names both and is the id). Decided before cards, which
+    would otherwise take a 12-19 digit id said after "identity card"."""
+    found = []
+    for a, run in enumerate(runs):
+        for nid in (nid for locale in languages for nid in locale.ids):
+            digits, last = run.digits, run.t1
+            if nid.check_letter and run.n == nid.length - 1 and last + 1 < len(toks) and \
+                    toks[last + 1].text == nid.check_letter:
+                digits, last = digits + nid.check_letter.upper(), last + 1  # 11010519491231002X
+            c = ctx.near(run.w0, toks[last].w, back=20, ahead=4)
+            if len(digits) != nid.length or _wins(c, ("card", "phone", "account", "neg"), ("national",), within=20):
+                continue
+            written = len(nid.written_groups) > 1 and [g for g in run.groups if g] == list(nid.written_groups)
+            if not _wins(c, "national", (), within=20) and not (nid.valid(digits) and (written or not nid.needs_cue)):
+                continue
+            found.append((a, set(run.words) | {toks[k].w for k in range(run.t0, last + 1)}))
+            break
+    return found
+
+
 def redact_words(words: list[tuple[float, float, str]], config: RedactionConfig | None = None
                  ) -> tuple[list[str], list[Redaction]]:
     """Mask personal data in a word stream (start, end, text); returns new texts and what was masked.
@@ -1058,14 +1107,14 @@ def redact_words(words: list[tuple[float, float, str]], config: RedactionConfig 
 def redact_text(text: str, config: RedactionConfig | None = None) -> tuple[str, list[str]]:
     """Mask free text (a segment, an evidence quote); returns the text and the types found."""
     config = config or RedactionConfig()
-    pieces = re.split(r"(\s+)", text)
+    pieces = redact_locales.pieces(text, redact_locales.active(tuple(config.locales)))
     idx = [k for k, p in enumerate(pieces) if p and not p.isspace()]
     masked, found = redact_words([(0.0, 0.0, pieces[k]) for k in idx], config)
     for k, new in zip(idx, masked):
         pieces[k] = new
-    # one mask per entity in free text: "[CARD_NUMBER], [CARD_NUMBER]" -> "[CARD_NUMBER]"
+    # one mask per entity in free text: "[CARD_NUMBER], [CARD_NUMBER]" -> "[CARD_NUMBER]" (unspaced in Chinese)
     masks = "|".join(re.escape(config.mask(k)) for k in TYPES)
-    joined = re.sub(rf"({masks})(?:[,;:]?\s+\1)+", r"\1", "".join(pieces)) if found else "".join(pieces)
+    joined = re.sub(rf"({masks})(?:[,;:]?\s*\1)+", r"\1", "".join(pieces)) if found else "".join(pieces)
     return joined, list(dict.fromkeys(r.type for r in found))
 
 

@@ -48,7 +48,7 @@ def _stereo(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     watch.lap("activity_s")
     _require_speech(audio, masks)
     model = registry.load_whisper(settings)
-    words, language = [], settings.language
+    words, language = [], None  # the forced language, or with `auto` the first channel's detection
     for channel, mask in enumerate(masks):
         result = transcribe_channel(model, audio.samples[channel], mask, settings.language, settings.beam_size,
                                     f"ch{channel}", settings.asr_prompt)
@@ -93,7 +93,7 @@ def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     roles = role_detection.from_speech(utterances, list(speakers), default_agent=None)
     watch.lap("roles_s")
     return _assemble(audio, settings, turns, utterances, roles, speakers | {"speech": speech},
-                     settings.language or result.language, redactions)
+                     result.language, redactions)
 
 
 RETRY_MIN_TURN_S = 1.5  # shorter turns are often one slow word ("Okay.") and rightly sparse
@@ -128,11 +128,13 @@ def _require_speech(audio: Audio, masks: list[np.ndarray]) -> None:
 
 def redact_turns(turns: list[Turn], settings: Settings) -> list[dict]:
     """Mask personal data in place, over the whole call as one word stream (a card number read out
-    across two turns is still one number), before anything is classified, stored or shown."""
+    across two turns is still one number), before anything is classified, stored or shown. The call's
+    language adds its number words and national ids to the English rules."""
     if not settings.redact:
         return []
     words = sorted((w for t in turns for w in t.words), key=lambda w: w.start)
-    masked, found = redact_words([(w.start, w.end, w.text) for w in words], RedactionConfig(mask_style=settings.redact_mask))
+    config = RedactionConfig.for_language(settings.language, mask_style=settings.redact_mask)
+    masked, found = redact_words([(w.start, w.end, w.text) for w in words], config)
     for word, text in zip(words, masked):
         word.text = text
     return [{"type": r.type, "start": round(r.start, 3), "end": round(r.end, 3)} for r in found]

@@ -351,6 +351,7 @@ def _role_of(label: str) -> str | None:
 def load_transcript(path: Path | str, settings=None) -> CallRecord:
     """A transcript file -> the CallRecord the checks take (redacted, roles decided, sentences scored).
     Raises TranscriptError (one line: the file and the cause) for a file that is not a usable transcript."""
+    from callscore import languages
     from callscore.diarization import roles as role_detection
     from callscore.models import phrases
     from callscore.pipeline.transcribe import Stopwatch, apply_roles, redact_turns
@@ -367,6 +368,12 @@ def load_transcript(path: Path | str, settings=None) -> CallRecord:
         raise TranscriptError(path, str(error)) from None
     watch.lap("parse_s")
     turns = parsed.turns
+    # the language the file declares is the call's own, as a sidecar's is; `auto` has nothing to detect from here
+    setting = None if settings.language == languages.AUTO else settings.language
+    language = languages.call_language(parsed.language, setting)
+    settings = settings.model_copy(update={"language": language})
+    for word in (w for turn in turns for w in turn.words):
+        word.text = languages.script_normalised(word.text, language)
     redactions = redact_turns(turns, settings)
     utterances = split_turns(turns)
     phrases.score_utterances(utterances, phrases.active(settings.classifier_dir))
@@ -387,7 +394,7 @@ def load_transcript(path: Path | str, settings=None) -> CallRecord:
         call_id=parsed.call_id or path.stem,
         audio={"path": str(path), "duration_s": round(max(parsed.duration_s or 0.0, end), 3), "sample_rate": None,
                "channels": None, "transcript": {"format": parsed.format, "timed": parsed.timed}},
-        sha256=file_sha256(path), language=parsed.language or settings.language or "en", turns=turns,
+        sha256=file_sha256(path), language=language, turns=turns,
         activity=activity, roles=roles, asr_model=f"transcript:{parsed.format}", utterances=utterances,
         redactions=redactions, timings=watch.timings, timed=parsed.timed)
 

@@ -16,7 +16,9 @@ Text = Annotated[str, Field(min_length=1, max_length=80)]  # the store's String(
 
 CALL_COLUMNS = ("agent_id", "team", "call_time", "queue", "campaign")  # columns of `calls`
 # Kept in calls.meta: the telephony figures analytics reads (analytics.telephony.SIDECAR_KEYS) and the site.
-META_FIELDS = ("site", "wait_s", "transfers", "resolved")
+# `language` is the call's (issue 16): it decides the speech model and redaction before scoring.
+META_FIELDS = ("site", "wait_s", "transfers", "resolved", "language")
+LanguageCode = Annotated[str, Field(pattern=r"^(auto|[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?)$")]  # ms, zh-CN, ms_MY, auto
 
 
 class SidecarError(ValueError):
@@ -35,6 +37,7 @@ class CallInfo(BaseModel):
     wait_s: NonNegativeFloat | None = None  # seconds in the queue before the call was answered
     transfers: NonNegativeInt | None = None
     resolved: bool | None = None  # first-contact resolution; yes/no/true/false are read too
+    language: LanguageCode | None = None
 
     @field_validator("call_time", mode="before")
     @classmethod

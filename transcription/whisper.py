@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from callscore.languages import script_normalised, whisper_language
 from callscore.pipeline.activity import HOP_S, runs
 from callscore.pipeline.audio import SAMPLE_RATE
 from callscore.pipeline.record import Word
@@ -16,7 +17,7 @@ CHUNK_PAD_S = 0.25
 @dataclass
 class ChannelTranscript:
     words: list[Word]
-    language: str
+    language: str  # the language forced, or the one detected when `auto` was asked for
 
 
 def speech_chunks(mask: np.ndarray, n_samples: int) -> list[dict]:
@@ -35,7 +36,8 @@ def speech_chunks(mask: np.ndarray, n_samples: int) -> list[dict]:
 
 def transcribe_channel(model, samples: np.ndarray, mask: np.ndarray, language: str | None,
                        beam_size: int, label: str, prompt: str | None = None) -> ChannelTranscript:
-    """Transcribe only where this channel's own voice is active.
+    """Transcribe only where this channel's own voice is active. `language` as set for the call (a code, or
+    `auto` to let Whisper detect it).
 
     Our activity mask replaces faster-whisper's built-in VAD (same Silero model, but run once, and
     with crosstalk already removed); its timestamp restoring maps words back to call time.
@@ -43,14 +45,15 @@ def transcribe_channel(model, samples: np.ndarray, mask: np.ndarray, language: s
     from faster_whisper.transcribe import restore_speech_timestamps
 
     chunks = speech_chunks(mask, len(samples))
+    forced = whisper_language(language)
     if not chunks:
-        return ChannelTranscript([], language or "en")
+        return ChannelTranscript([], forced or "en")
     voiced = np.concatenate([samples[c["start"]: c["end"]] for c in chunks])
-    segments, info = model.transcribe(voiced, language=language, beam_size=beam_size, word_timestamps=True,
+    segments, info = model.transcribe(voiced, language=forced, beam_size=beam_size, word_timestamps=True,
                                       vad_filter=False, condition_on_previous_text=True,
                                       initial_prompt=prompt or None)
-    return ChannelTranscript(_words(restore_speech_timestamps(segments, chunks, SAMPLE_RATE), label, 0.0),
-                             info.language)
+    return ChannelTranscript(_words(restore_speech_timestamps(segments, chunks, SAMPLE_RATE), label, 0.0,
+                                    info.language), info.language)
 
 
 def transcribe_span(model, samples: np.ndarray, start_s: float, end_s: float, language: str | None,
@@ -58,11 +61,12 @@ def transcribe_span(model, samples: np.ndarray, start_s: float, end_s: float, la
     """One stretch alone, without earlier text as context: the retry for speech the long pass dropped."""
     begin = max(0, int((start_s - CHUNK_PAD_S) * SAMPLE_RATE))
     finish = min(len(samples), int((end_s + CHUNK_PAD_S) * SAMPLE_RATE))
-    segments, _ = model.transcribe(samples[begin:finish], language=language, beam_size=beam_size,
-                                   word_timestamps=True, vad_filter=False, condition_on_previous_text=False)
-    return _words(segments, label, begin / SAMPLE_RATE)
+    segments, info = model.transcribe(samples[begin:finish], language=whisper_language(language),
+                                      beam_size=beam_size, word_timestamps=True, vad_filter=False,
+                                      condition_on_previous_text=False)
+    return _words(segments, label, begin / SAMPLE_RATE, info.language)
 
 
-def _words(segments, label: str, offset_s: float) -> list[Word]:
-    return [Word(w.start + offset_s, w.end + offset_s, w.word.strip(), w.probability, label)
-            for segment in segments for w in segment.words or [] if w.word.strip()]
+def _words(segments, label: str, offset_s: float, language: str) -> list[Word]:
+    return [Word(w.start + offset_s, w.end + offset_s, script_normalised(w.word.strip(), language), w.probability,
+                 label) for segment in segments for w in segment.words or [] if w.word.strip()]
