@@ -50,10 +50,21 @@ def plan(settings: Settings, recordings: list[Recording], versions: dict,
     with open_store(settings).session() as session:
         # a transcript's result names its own ASR (transcript:<format>), not the speech model of the settings
         done = set().union(*(scored_keys(session, versions | ({"asr_model": asr} if asr else {}))
-                             for asr in {r.asr_model for r in recordings}))
+                             for asr in {_own_asr_model(r, settings) for r in recordings}))
         bad = quarantined(session) if skip_quarantined else {}
     todo = [r for r in recordings if (r.call_id, r.sha256) not in done and bad.get(r.url) != r.quarantine_key]
     return todo, len(recordings) - len(todo)
+
+
+def _own_asr_model(recording: Recording, settings: Settings) -> str | None:
+    """The speech model a recording's result names when that is not the inbox's: a transcript's own format, or
+    the multilingual model its sidecar's language needs (tiny.en is English-only; callscore.languages)."""
+    from callscore import languages
+
+    language = recording.call_info.get("meta", {}).get("language")
+    if recording.asr_model or not language:
+        return recording.asr_model
+    return languages.asr_model_for(settings.asr_model, languages.call_language(language))
 
 
 def score_and_store(recording: Recording, settings: Settings, card: Scorecard, run_id: int | None) -> Outcome:

@@ -84,7 +84,18 @@ def test_sidecar_language_is_kept_by_the_store_and_checked():
         from_sidecar({"language": "Malay; drop table"}, "call.json")
 
 
-def test_result_says_the_speech_model_was_swapped_for_the_language(tmp_path, settings):
+@pytest.fixture
+def no_classifier(monkeypatch):
+    """The calls below have no speech: only the classifier's version is read, so none is loaded."""
+    from types import SimpleNamespace
+
+    from callscore.models import phrases
+
+    monkeypatch.setattr(phrases, "active", lambda *a, **k: SimpleNamespace(version="phrases-test"))
+    monkeypatch.setattr(phrases, "active_version", lambda *a, **k: "phrases-test")
+
+
+def test_result_says_the_speech_model_was_swapped_for_the_language(tmp_path, settings, no_classifier):
     from callscore.pipeline import scorecard
     from callscore.pipeline.score import score_call
 
@@ -253,3 +264,25 @@ def test_judge_hears_hold_announcements(language, settings):
     start, end = (Utterance("agent", 0, 1, text, "agent") for text in HOLDS[language])
     phrases.score_utterances([start, end], phrases.active(settings.classifier_dir))
     assert start.scores["hold_start"] >= 0.5 and end.scores["hold_end"] >= 0.5
+
+
+def test_nightly_scores_a_call_in_its_sidecar_language_once(tmp_path, monkeypatch, no_classifier):
+    """A recording whose sidecar says `ms` is scored with the multilingual model, and the next night's plan
+    knows it is done (it compared with the inbox's tiny.en and scored it again every night)."""
+    import shutil
+
+    from callscore.flows import scoring
+    from callscore.flows.discover import discover
+    from callscore.pipeline import scorecard
+
+    inbox, home = tmp_path / "inbox", tmp_path / "home"
+    inbox.mkdir(), home.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "music.ogg", inbox / "call.ogg")  # no speech: no ASR run
+    (inbox / "call.json").write_text(json.dumps({"agent_id": "A1", "language": "ms"}))
+    monkeypatch.setenv("CALLSCORE_HOME", str(home))
+    monkeypatch.setenv("CALLSCORE_DB_URL", f"sqlite:///{home / 'callscore.db'}")
+    settings = Settings.from_env(asr_model="tiny.en")
+    card = scorecard.load(settings.scorecard)
+    [recording] = discover(str(inbox))
+    assert scoring.score_and_store(recording, settings, card, None).status == "scored"
+    assert scoring.plan(settings, [recording], scoring.expected_versions(settings, card)) == ([], 1)
