@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 
 DEFAULT = "en"
@@ -83,3 +84,20 @@ def script_normalised(text: str, language: str | None) -> str:
     """Chinese in Simplified characters, whatever script Whisper chose (it mixes Traditional in, which
     would split one word into two spellings for search, redaction and the judge)."""
     return _to_simplified().convert(text) if normalise(language) == "zh" and text else text
+
+
+# Sentence ends in the scripts of these languages: Chinese full-width 。？！ and Urdu's ۔ ؟ besides . ? !
+SENTENCE_ENDS = (".", "?", "!", "。", "？", "！", "۔", "؟")
+# Chinese is written without spaces (Whisper gives it a character or two per word): CJK ideographs, CJK and
+# full-width punctuation
+_UNSPACED = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def join_words(texts) -> str:
+    """Words as text: spaced, except between two characters of a script written without spaces."""
+    out = ""
+    for text in texts:
+        if out and not (_UNSPACED.match(out[-1]) and _UNSPACED.match(text[:1])):
+            out += " "
+        out += text
+    return out.strip()

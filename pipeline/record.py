@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from callscore.languages import join_words
+
 ROLES = ("agent", "customer", "unknown")
 
 
@@ -30,7 +32,7 @@ class Turn:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in self.words).strip()
+        return join_words(w.text for w in self.words)
 
     @property
     def duration(self) -> float:

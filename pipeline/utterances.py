@@ -1,6 +1,8 @@
-"""Split turns into sentence-sized utterances at sentence punctuation and long pauses."""
+"""Split turns into sentence-sized utterances at sentence punctuation (of any of the call languages) and long
+pauses."""
 from __future__ import annotations
 
+from callscore.languages import SENTENCE_ENDS, join_words
 from callscore.pipeline.record import Turn, Utterance, Word
 
 PAUSE_S = 1.0
@@ -15,14 +17,14 @@ def split_turn(turn: Turn) -> list[Utterance]:
         if current and (word.start - current[-1].end > PAUSE_S or len(current) >= MAX_WORDS):
             pieces.append(current := [])
         current.append(word)
-        if word.text.endswith((".", "?", "!")):
+        if word.text.endswith(SENTENCE_ENDS):
             pieces.append([])
     sentences = [ws for ws in pieces if ws]
     # A behaviour is often spread over two short sentences, so adjacent pairs are judged as well.
     pairs = [(a + b, True) for a, b in zip(sentences, sentences[1:]) if a[-1].end + PAUSE_S >= b[0].start]
     # A short turn of several sentences ("Hello. Acme. Sam speaking. How can I help?") is judged whole too.
     whole = [(turn.words, True)] if len(sentences) > 2 and len(turn.words) <= WHOLE_TURN_WORDS else []
-    return [Utterance(turn.speaker, ws[0].start, ws[-1].end, " ".join(w.text for w in ws), turn.label,
+    return [Utterance(turn.speaker, ws[0].start, ws[-1].end, join_words(w.text for w in ws), turn.label,
                       combined=combined) for ws, combined in [(s, False) for s in sentences] + pairs + whole]
 
 

@@ -124,6 +124,27 @@ def test_whisper_words_in_chinese_come_out_simplified():
     assert [w.text for w in _words([segment], "ch0", 1.0, "zh")] == ["请稍等"]
 
 
+def _turn(words: list[str]):
+    from callscore.pipeline.record import Turn, Word
+
+    return Turn("agent", 0.0, len(words), [Word(i, i + 0.8, w, 1.0, "ch0") for i, w in enumerate(words)], "ch0")
+
+
+def test_chinese_words_are_joined_without_spaces_and_sentences_end_at_full_width_stops():
+    from callscore.pipeline.utterances import split_turn
+
+    turn = _turn(["请", "稍等，", "我", "帮您", "查一下。", "谢谢", "您的", "耐心。"])  # Whisper's word pieces
+    assert turn.text == "请稍等，我帮您查一下。谢谢您的耐心。"  # was "请 稍等， 我 帮您 ..."
+    assert [u.text for u in split_turn(turn) if not u.combined] == ["请稍等，我帮您查一下。", "谢谢您的耐心。"]
+
+
+def test_urdu_sentences_end_at_the_urdu_full_stop():
+    from callscore.pipeline.utterances import split_turn
+
+    turn = _turn(["براہ", "کرم", "انتظار", "کریں۔", "شکریہ", "OK?", "fine."])
+    assert [u.text for u in split_turn(turn) if not u.combined] == ["براہ کرم انتظار کریں۔", "شکریہ OK?", "fine."]
+
+
 # ---------------------------------------------------------------- redaction: spoken numbers
 @pytest.mark.parametrize("language, sentence", [
     ("ms", "nombor kad saya {}"),
