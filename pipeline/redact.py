@@ -1098,7 +1098,7 @@ def redact_words(words: list[tuple[float, float, str]], config: RedactionConfig 
             if w is not None:
                 stretch = [w]
     for w, kind in owner.items():
-        tail = re.search(r"[.,?!;:]+$", texts[w].strip())
+        tail = re.search(r"[.,?!;:。，？！；：、۔؟،]+$", texts[w].strip())  # Chinese and Urdu stops too
         out[w] = config.mask(kind) + (tail.group(0) if tail else "")
     redactions.sort(key=lambda r: r.start)
     return out, redactions

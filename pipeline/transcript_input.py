@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from callscore.batch import AUDIO_SUFFIXES
+from callscore.languages import split_words
 from callscore.pipeline.audio import AudioError, file_sha256
 from callscore.pipeline.record import CallRecord, Interval, Roles, Turn, Word
 
@@ -79,8 +80,9 @@ def _number(value: Any, what: str) -> float:
 
 
 def _spread(text: str, start: float, end: float, label: str) -> list[Word]:
-    """Words of a text without word times, spread evenly over [start, end]."""
-    tokens = text.split()
+    """Words of a text without word times, spread evenly over [start, end]. Chinese is cut per character, as
+    Whisper gives it, so a number said inside a sentence is masked without the sentence."""
+    tokens = split_words(text)
     step = (end - start) / len(tokens) if tokens else 0.0
     return [Word(start + i * step, start + (i + 1) * step, token, 1.0, label) for i, token in enumerate(tokens)]
 

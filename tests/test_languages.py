@@ -307,3 +307,22 @@ def test_nightly_scores_a_call_in_its_sidecar_language_once(tmp_path, monkeypatc
     [recording] = discover(str(inbox))
     assert scoring.score_and_store(recording, settings, card, None).status == "scored"
     assert scoring.plan(settings, [recording], scoring.expected_versions(settings, card)) == ([], 1)
+
+
+def test_chinese_transcript_masks_the_number_not_the_sentence(tmp_path, monkeypatch):
+    """A transcript's Chinese segment is one unspaced string: it was one 'word', masked whole."""
+    from callscore.models import phrases
+    from callscore.pipeline.transcript_input import load_transcript
+
+    monkeypatch.setattr(phrases, "score_utterances", lambda *a, **k: None)  # judging is not what is tested
+    monkeypatch.setattr(phrases, "active", lambda *a, **k: None)
+    path = tmp_path / "zh.json"
+    path.write_text(json.dumps({"language": "zh-CN", "segments": [
+        {"speaker": "Agent", "start": 0.0, "end": 3.0, "text": "請問您的卡號是多少？"},
+        {"speaker": "Customer", "start": 3.5, "end": 9.0, "text": "我的卡号是" + spoken(CARD, "zh", sep="") + "，谢谢。"}]}),
+        encoding="utf-8")
+    record = load_transcript(path, Settings())
+    assert record.language == "zh"
+    masked = "我的卡号是 " + " ".join(["[CARD_NUMBER]"] * 16) + "，谢谢。"  # the sentence's comma kept too
+    assert [t.text for t in record.turns] == ["请问您的卡号是多少？", masked]
+    assert [r["type"] for r in record.redactions] == ["card_number"]
