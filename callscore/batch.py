@@ -43,10 +43,13 @@ def expand(inputs: list[str], transcripts: bool = False) -> list[Path]:
 def run_batch(paths: list[Path], work: Callable[[Path], None], describe: str) -> BatchSummary:
     from tqdm import tqdm
 
+    from callscore.native_memory import before_each_call
+
     summary = BatchSummary()
     progress = tqdm(paths, desc=describe, unit="call", disable=len(paths) < 2, file=sys.stderr)
     for path in progress:
         progress.set_postfix_str(path.name)
+        before_each_call()  # else the native heap grows with every call of the batch
         try:
             work(path)
             summary.done.append(str(path))

@@ -72,8 +72,10 @@ def score_and_store(recording: Recording, settings: Settings, card: Scorecard, r
     whose sidecar is not valid (found before any scoring), is quarantined with the reason; any other error is
     raised (retried if transient, else reported as failed and tried again next run: it is more likely a fault
     of ours than of the file)."""
+    from callscore.native_memory import before_each_call
     from callscore.pipeline.score import score_call
 
+    before_each_call()  # a worker scores thousands of calls a night: keep its heap flat
     store = open_store(settings)
     if recording.sidecar_error:
         return _quarantine(store, recording, recording.sidecar_error)
