@@ -72,7 +72,8 @@ def decode(path: Path | str, mono: bool = False, allow_partial: bool = False) ->
         raise AudioError(path, "empty file (0 bytes)")
     samples, rate, truncated = _read(path)
     if truncated and not allow_partial:
-        raise AudioError(path, f"truncated recording: {truncated} (--allow-partial scores the part that is there)")
+        raise AudioError(path, f"truncated recording: {truncated} (to score what is there: --allow-partial or "
+                               "CALLSCORE_ALLOW_PARTIAL=1)")
     if samples.shape[1] == 0:
         raise AudioError(path, "no audio samples (zero-length recording)")
     if samples.shape[0] > 2:

@@ -253,6 +253,30 @@ def test_weekly_qa_report_flow_writes_the_report_and_draws_review_samples(prefec
     assert weekly_qa_report(week="2026-W45")["sampled"] == summary["sampled"]  # the draw is reproducible
 
 
+def test_a_truncated_recording_is_quarantined_with_its_reason_unless_partial_audio_is_allowed(tmp_path, monkeypatch):
+    from callscore.flows import scoring
+    from callscore.pipeline import scorecard
+
+    import soundfile as sf
+
+    data, rate = sf.read(FIXTURES / "music.ogg")
+    sf.write(tmp_path / "cut.wav", data, rate)
+    blob = (tmp_path / "cut.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(blob[: len(blob) // 2])  # the header still declares the whole 5 s
+    [recording] = discover(str(tmp_path))
+    store = fresh_store(tmp_path / "home", monkeypatch)
+    card = scorecard.load(DEFAULT_CARD)
+    outcome = scoring.score_and_store(recording, Settings.from_env(), card, None)
+    assert outcome.status == "failed" and outcome.reason.startswith("truncated recording: header declares 5.0 s")
+    with store.session() as session:
+        assert repo.quarantined(session) == {recording.url: recording.sha256}
+    monkeypatch.setenv("CALLSCORE_ALLOW_PARTIAL", "1")
+    outcome = scoring.score_and_store(recording, Settings.from_env(), card, None)
+    assert (outcome.status, outcome.flags) == ("scored", ["no_speech", "truncated"])
+    with store.session() as session:
+        assert repo.quarantined(session) == {}
+
+
 def test_sidecars_are_checked_when_discovered_and_quarantined_until_they_change(tmp_path, monkeypatch, caplog):
     """Wrong types fail at discovery with one line naming the file and field, never after scoring as an SQL
     error; such a call is not scored (nor retried) until its sidecar changes; unknown keys are dropped."""
