@@ -26,7 +26,8 @@ class SidecarError(ValueError):
 
 
 class CallInfo(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # numeric ids ({"agent_id": 1234}) are ids; lists, objects and booleans are mistakes
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     agent_id: Text | None = None
     team: Text | None = None
@@ -68,7 +69,8 @@ def from_sidecar(data: object, name: str) -> tuple[dict, list[str]]:
     try:
         info = CallInfo.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in error.errors())
         raise SidecarError(f"sidecar {name}: {problems}") from None
     values = info.model_dump(exclude_none=True)
     call = {k: v for k, v in values.items() if k in CALL_COLUMNS}

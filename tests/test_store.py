@@ -193,3 +193,15 @@ def test_only_known_sidecar_fields_reach_calls_meta(store):
     with store.session() as session:
         assert session.get(Call, "c9").meta == {"site": "leeds", "wait_s": 12.0}
         assert card not in str(repo.call_detail(session, "c9"))
+
+
+def test_sidecar_values_are_checked_by_field():
+    from callscore.store.call_info import SidecarError, from_sidecar
+
+    assert from_sidecar({"agent_id": 1234, "resolved": "yes", "transfers": "2"}, "c.json") == (
+        {"agent_id": "1234", "meta": {"resolved": True, "transfers": 2}}, [])  # a numeric id is an id
+    for bad, field in [({"agent_id": ["A1"]}, "agent_id"), ({"call_time": 12345}, "call_time"),
+                       ({"team": True}, "team"), ({"wait_s": -3}, "wait_s"), ({"agent_id": "x" * 81}, "agent_id")]:
+        with pytest.raises(SidecarError) as error:
+            from_sidecar(bad, "inbox/c.json")
+        assert str(error.value).startswith(f"sidecar inbox/c.json: {field}: ") and "\n" not in str(error.value)
