@@ -55,6 +55,7 @@ def _stereo(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
         words += result.words
         language = language or result.language
     watch.lap("transcribe_s")
+    settings = settings.model_copy(update={"language": language})  # `auto`: what was detected, for what follows
     labelled = {f"ch{c}": m for c, m in enumerate(masks)}
     turns = assign_words(turns_from_masks(labelled), words, same_label=True)
     watch.lap("diarize_s")
@@ -81,6 +82,7 @@ def _mono(audio: Audio, settings: Settings, watch: Stopwatch) -> CallRecord:
     result = transcribe_channel(model, samples, speech, settings.language, settings.beam_size, "mono",
                                 settings.asr_prompt)
     watch.lap("transcribe_s")
+    settings = settings.model_copy(update={"language": result.language})  # `auto`: redact the detected language
     low, high = settings.speaker_bounds()
     speakers = mono_diarization.diarize(samples, low, high)
     turns = assign_words(turns_from_masks(speakers), result.words, same_label=False)

@@ -326,3 +326,29 @@ def test_chinese_transcript_masks_the_number_not_the_sentence(tmp_path, monkeypa
     masked = "我的卡号是 " + " ".join(["[CARD_NUMBER]"] * 16) + "，谢谢。"  # the sentence's comma kept too
     assert [t.text for t in record.turns] == ["请问您的卡号是多少？", masked]
     assert [r["type"] for r in record.redactions] == ["card_number"]
+
+
+def test_detected_language_drives_redaction_when_auto_was_asked_for(monkeypatch):
+    """With `auto`, what Whisper detects is the call's language for redaction and the record (the redaction used
+    to get the setting, 'auto', and read English only)."""
+    from types import SimpleNamespace
+
+    from callscore.models import phrases, registry
+    from callscore.pipeline.transcribe import transcribe_call
+
+    said = ("nombor kad saya " + spoken(CARD, "ms")).split()
+
+    class Malay:  # stands in for Whisper: hears Malay on every channel and says so
+        def transcribe(self, audio, language=None, **options):
+            assert language is None  # auto: not forced
+            words = [SimpleNamespace(start=0.2 + 0.25 * i, end=0.4 + 0.25 * i, word=" " + w, probability=0.9)
+                     for i, w in enumerate(said)]
+            return [SimpleNamespace(start=0.2, end=words[-1].end, words=words)], SimpleNamespace(language="ms")
+
+    monkeypatch.setattr(registry, "load_whisper", lambda settings: Malay())
+    monkeypatch.setattr(phrases, "score_utterances", lambda *a, **k: None)
+    monkeypatch.setattr(phrases, "active", lambda *a, **k: None)
+    settings = Settings(language="auto", retry_words_per_s=0, channels="agent=0,customer=1")
+    record = transcribe_call(Path(__file__).parent / "fixtures" / "card_call.ogg", settings)
+    assert record.language == "ms"
+    assert {r["type"] for r in record.redactions} == {"card_number"}
