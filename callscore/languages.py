@@ -1,4 +1,5 @@
-"""Which language a call is in, and what follows from it (speech model, Chinese script).
+"""Which language a call is in, and what follows from it: the speech model, Chinese in Simplified characters,
+how words join into text and where sentences end in scripts other than Latin.
 
 A call's language is set, never guessed by default: on telephone-band speech Whisper's own detection
 took Malay for Thai and Ukrainian for something else nearly every time (issue 16). `auto` asks for

@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from callscore.languages import normalise
+
 EN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -128,7 +130,7 @@ _APOSTROPHES = str.maketrans("", "", "'’ʼ`")
 
 def locales_for(language: str | None, base: tuple[str, ...]) -> tuple[str, ...]:
     """The English locales (a call keeps its English words) plus the call language's one, if known."""
-    extra = LANGUAGE_LOCALES.get((language or "").split("-")[0].split("_")[0].lower())
+    extra = LANGUAGE_LOCALES.get(normalise(language) or "")
     return base + (extra,) if extra and extra not in base else base
 
 
