@@ -101,7 +101,9 @@ def test_result_says_the_speech_model_was_swapped_for_the_language(tmp_path, set
 
     path = tmp_path / "silent.wav"  # no speech: the result is built without running the speech model
     with wave.open(str(path), "wb") as out:
-        out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
         out.writeframes(b"\0\0" * 8000)
     (tmp_path / "silent.json").write_text(json.dumps({"language": "ms"}))
     card = scorecard.load(Path(__file__).resolve().parent.parent / "scorecards" / "default.yaml")
@@ -297,7 +299,8 @@ def test_nightly_scores_a_call_in_its_sidecar_language_once(tmp_path, monkeypatc
     from callscore.pipeline import scorecard
 
     inbox, home = tmp_path / "inbox", tmp_path / "home"
-    inbox.mkdir(), home.mkdir()
+    inbox.mkdir()
+    home.mkdir()
     shutil.copy(Path(__file__).parent / "fixtures" / "music.ogg", inbox / "call.ogg")  # no speech: no ASR run
     (inbox / "call.json").write_text(json.dumps({"agent_id": "A1", "language": "ms"}))
     monkeypatch.setenv("CALLSCORE_HOME", str(home))
