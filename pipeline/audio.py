@@ -98,6 +98,10 @@ def _read(path: Path) -> tuple[np.ndarray, int, str | None]:
 
     try:
         with sf.SoundFile(str(path)) as f:
+            if f.format == "MP3" and not _mp3_declares_length(path):
+                # libsndfile guesses such a file's length from its first frame and reads only that far (a VBR
+                # call lost 9 of its 72 s); ffmpeg decodes to the end, and the guess says nothing of truncation
+                return _read_ffmpeg(path, "an MP3 without a length header", length_known=False)
             declared = f.frames  # libsndfile caps a WAV's data size at the file's size; _wav_frames does not
             data = f.read(dtype="float32", always_2d=True).T
             rate = f.samplerate
@@ -133,6 +137,18 @@ def _wav_frames(path: Path) -> int | None:
     return None
 
 
+def _mp3_declares_length(path: Path) -> bool:
+    """Whether the first MPEG frame (after any ID3v2 tag) is a Xing/Info/VBRI frame giving the frame count."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+        if head[:3] == b"ID3" and len(head) == 10:  # tag size: four 7-bit bytes, then the 10-byte header
+            f.seek(10 + sum(b << (7 * (3 - i)) for i, b in enumerate(head[6:10])))
+        else:
+            f.seek(0)
+        first = f.read(4096)
+    return any(marker in first for marker in (b"Xing", b"Info", b"VBRI"))
+
+
 OGG_MAX_PAGE = 27 + 255 + 255 * 255
 
 
@@ -156,7 +172,7 @@ def _ogg_unfinished(path: Path) -> str | None:
     return "the file ends inside an Ogg page (cut short)"
 
 
-def _read_ffmpeg(path: Path, sndfile_error: str) -> tuple[np.ndarray, int, str | None]:
+def _read_ffmpeg(path: Path, sndfile_error: str, length_known: bool = True) -> tuple[np.ndarray, int, str | None]:
     ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
     if not ffmpeg or not ffprobe:
         raise AudioError(path, f"not readable audio ({sndfile_error}); ffmpeg is not installed to try further")
@@ -168,7 +184,7 @@ def _read_ffmpeg(path: Path, sndfile_error: str) -> tuple[np.ndarray, int, str |
     if probe.returncode != 0 or len(fields) != 2:
         raise AudioError(path, "not an audio file (no audio stream found)")
     rate, channels = int(fields[0]), int(fields[1])
-    declared_s = _number(lines[1]) if len(lines) > 1 else None
+    declared_s = _number(lines[1]) if len(lines) > 1 and length_known else None
     decoded = subprocess.run(  # nosec B603
         [ffmpeg, "-v", "error", "-nostdin", "-i", str(path), "-f", "f32le", "-acodec", "pcm_f32le", "-"],
         capture_output=True)

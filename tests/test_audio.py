@@ -174,3 +174,15 @@ def test_cli_out_pointing_at_a_file_is_refused_before_any_scoring(tmp_path, sile
         assert exit_.value.code == 2
         message = capsys.readouterr().err.strip().splitlines()[-1]
         assert "--out" in message and "is a file, not a folder" in message and "quiet.wav" not in message
+
+
+def test_a_vbr_mp3_without_a_length_header_is_decoded_to_its_end(tmp_path):
+    """libsndfile guesses such a file's length from its first frame and used to stop there (at 61 s of 72)."""
+    data, rate = sf.read(SOURCE, dtype="float32")
+    sf.write(tmp_path / "clip.wav", data, rate)
+    mp3 = tmp_path / "clip.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "clip.wav"), "-codec:a", "libmp3lame", "-q:a", "6",
+                    "-write_xing", "0", str(mp3)], check=True)
+    audio = decode(mp3)
+    # ffmpeg keeps the encoder's padding (no header to say how much): a little longer, never shorter
+    assert len(data) / rate <= audio.duration_s < len(data) / rate + 0.3 and audio.truncated is None
