@@ -24,6 +24,17 @@ Default sets (all under tests/), and what each one is worth as a measurement:
                             Its three remaining misses are a card's last four said on their own ("the one
                             ending in 4471"): the earlier sets label that form a look-alike, so the two
                             conventions disagree and the code follows the earlier sets.
+- redaction_fresh_dob.jsonl issue 18: written and committed before the date-of-birth and postcode code was read
+                            or changed (dates of birth in UK/US/Indian/Filipino orders, in words and digits,
+                            answers split over sentences and turns, years alone after "born"; misheard
+                            postcodes and US zip codes; other dates and "born" without a date as look-alikes);
+                            measured before the changes (ALL 0.840, precision 0.964), then its misses were read and
+                            fixed (1.000, 1.000), so it is development data now;
+- redaction_fresh_dob2.jsonl written after the issue-18 code but before it was run on it, measured once (ALL 0.818,
+                            precision 0.987; 0.591 and 0.906 on the code before): the honest figure. Its misses
+                            were left as they are: ordinal day and month alone ("thirteenth. eleventh."), the
+                            month and day said after the year ("born 1974, march... the eighteenth"), a holiday
+                            ("christmas eve, eighty five"); e04's label takes in "the", unlike the other sets.
 
 Set format (one JSON object per line):
     {"id": "card003-1", "call": "card003", "turn": 1, "text": "it's four five three two ...",
@@ -37,7 +48,8 @@ Set format (one JSON object per line):
 
 Per type: entities, caught (all words of the entity masked, whatever mask type), recall, type_ok
 (share of caught entities masked with the right type). Then the false-redaction rates: share of
-look-alike lines with any word masked, share of words outside entities masked. The scoring is
+look-alike lines with any word masked, share of words outside entities masked; and precision, the share of
+masked words that are inside an entity. The scoring is
 `callscore.pipeline.redact.evaluate`, the same function the tests assert on.
 """
 from __future__ import annotations
@@ -53,7 +65,8 @@ from callscore.pipeline.redact import TYPES, RedactionConfig, evaluate
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = [ROOT / "tests" / name for name in
                 ("redaction_set.jsonl", "redaction_heldout.jsonl", "redaction_heldout2.jsonl",
-                 "redaction_heldout3.jsonl", "redaction_heldout4.jsonl", "redaction_heldout5.jsonl")]
+                 "redaction_heldout3.jsonl", "redaction_heldout4.jsonl", "redaction_heldout5.jsonl",
+                 "redaction_fresh_dob.jsonl", "redaction_fresh_dob2.jsonl")]
 TARGETS = {"card_number": 0.99, "security_code": 0.99}  # every other type: 0.95
 FALSE_MAX = 0.02
 
@@ -74,7 +87,8 @@ def report(path: Path, result: dict, show: bool) -> None:
     print(f"\n== {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(table(result["rows"], ["type", "entities", "caught", "recall", "target", "met", "type_ok"]))
     print(f"look-alike lines: {result['lookalikes']}, with any word masked: {result['lookalike_false_rate']:.3%}  "
-          f"| non-entity words masked: {result['word_false_rate']:.3%}  (target <= {FALSE_MAX:.0%})")
+          f"| non-entity words masked: {result['word_false_rate']:.3%}  (target <= {FALSE_MAX:.0%})  "
+          f"| precision (masked words inside entities): {result['word_precision']:.3f}")
     if show:
         for miss in result["misses"]:
             print("MISS ", *miss)
@@ -95,6 +109,8 @@ def side_by_side(results: dict[str, dict]) -> str:
                  **{name: f"{r['lookalike_false_rate']:.2%} (of {r['lookalikes']})" for name, r in results.items()}})
     rows.append({"type": "non-entity words masked",
                  **{name: f"{r['word_false_rate']:.2%}" for name, r in results.items()}})
+    rows.append({"type": "precision (masked words)",
+                 **{name: f"{r['word_precision']:.3f}" for name, r in results.items()}})
     rows.append({"type": "all targets met",
                  **{name: "yes" if targets_met(r) else "NO" for name, r in results.items()}})
     return table(rows, ["type", *results])

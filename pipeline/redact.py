@@ -92,10 +92,11 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth
 MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
           "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
           "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12}
-LETTER_NAMES = {"bee": "b", "be": "b", "see": "c", "sea": "c", "dee": "d", "ef": "f", "eff": "f", "gee": "g",
-                "aitch": "h", "haitch": "h", "jay": "j", "kay": "k", "el": "l", "elle": "l", "em": "m",
-                "en": "n", "pee": "p", "queue": "q", "cue": "q", "are": "r", "ar": "r", "ess": "s",
-                "tee": "t", "tea": "t", "you": "u", "vee": "v", "ex": "x", "why": "y", "zed": "z", "zee": "z"}
+LETTER_NAMES = {"ay": "a", "bee": "b", "be": "b", "see": "c", "sea": "c", "dee": "d", "ef": "f", "eff": "f",
+                "gee": "g", "aitch": "h", "haitch": "h", "eye": "i", "jay": "j", "kay": "k", "el": "l", "elle": "l",
+                "ell": "l", "em": "m", "en": "n", "pee": "p", "pea": "p", "queue": "q", "cue": "q", "are": "r",
+                "ar": "r", "ess": "s", "tee": "t", "tea": "t", "you": "u", "vee": "v", "ex": "x", "why": "y",
+                "zed": "z", "zee": "z"}
 TWO_LETTER_WORDS = {"an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my",
                     "no", "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we", "ya", "yo", "am", "pm",
                     "uh", "um", "mm", "hm", "eh", "ah", "er", "st", "nd", "rd", "th", "ye"}
@@ -142,7 +143,8 @@ TOPICS = [
                  r"(back|reverse) of (the|your|my) card|"
                  r"on the (back|reverse)|signature (strip|panel|box)|verification (code|number|value|digits?)|card code)"),
     ("expiry", r"(expir\w*|exp|expy|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
-    ("dob", r"(date (?:of|on|or|a|for) birth|dates of birth|birth ?dates?|birthdays?|born|dob|d ?o ?b|d\.o\.b\.?)"),
+    ("dob", r"((?:date|day|month|year|place and date) (?:of|on|or|a|for) birth|birth year|dates of birth|"
+            r"birth ?dates?|birthdays?|born|dob|d ?o ?b|d\.o\.b\.?)"),
     ("ni", r"(national insurance|insurance number|ni number|n ?i number|nino)"),
     ("ssn", r"(social security|social|ssn|s s n)"),
     ("account", r"(account|accounts|acc no|acct|acct no|a/c|routing|iban|i b a n|building society|bank details)"),
@@ -163,6 +165,9 @@ TOPICS = [
             r"switchboard|freephone|fax)"),
     ("price", r"(£|\$|€|pounds?|quid|pence|p|dollars?|bucks|cents?|euros?|price|prices|cost|costs|charge|charged|"
               r"fee|fees|total|balance|bill|paid|refund|refunded|discount|percent|%)"),
+    # a date said as some other event's, not a birth ("your renewal date is", "meant to arrive on the tenth")
+    ("event", r"(appointments?|renew\w*|due|deliver\w*|arriv\w*|dispatch\w*|sent|posted|shipped|ordered|booked|"
+              r"scheduled|visits?|engineer|install\w*|start(s|ed)?|end(s|ed)?|opened|closed|cancel\w*|moved|since)"),
     ("time", r"(o ?clock|oclock|am|pm|a\.m\.?|p\.m\.?|past|quarter|half|minutes?|hours?|seconds?|tonight|"
              r"morning|afternoon|evening|today|tomorrow|yesterday|monday|tuesday|wednesday|thursday|friday|"
              r"saturday|sunday|week|weeks|days?|months?|years?|ago|between)"),
@@ -171,6 +176,15 @@ TOPICS = [
 NUMBER_OWNERS = ("card", "security", "account", "sortcode", "ssn", "ni", "neg", "dob", "postcode")
 WEAK_NUMBER_LOOKBACK = 6
 CARD_PART_MIN = 8  # digits in card context that are a card number read in part, not a code or a date
+DOB_WITHIN = 25  # words between a date-of-birth cue and the date it asks for or names
+DOB_RIVALS = ("price", "neg", "expiry", "event")  # topics that, said nearer, make a date something else's
+DOB_REPEAT_GAP = 5  # a date this many words after a full date of birth is still one (a correction, a second person)
+# words between a date-of-birth cue (or a date of birth said without its year) and a year said on its own:
+# "born in '97", "DOB is 1988", "the fifth of november / and the year? / eighty two"
+YEAR_LEAD = FILLERS | {"in", "is", "was", "on", "of", "the", "and", "year", "its", "it", "about", "around", "like",
+                       "yeah", "yes", "ok", "okay", "sorry", "mhm", "uh-huh", "right", "what"}
+# before "born": births of several people, whose years alone are not the caller's date of birth
+PLURAL_BORN = {"were", "are", "both", "all", "twins"}
 LUHN_NEG_WITHIN = 8  # words between "order number" (etc.) and a Luhn-valid number for it to stay an order number
 _TOPIC_RE = [(topic, re.compile(r"(?<![\w£$€%])" + pattern + r"(?![\w£$€%])")) for topic, pattern in TOPICS]
 # letters of any script: a Cyrillic or Urdu word is a word, so it breaks a digit run as "apples" does
@@ -545,6 +559,31 @@ def _wins(ctx: dict[str, int], topic: str | tuple, rivals: tuple, within: int = 
 
 
 # ---------------------------------------------------------------- parsers
+def _year_at(toks: list[_Tok], k: int) -> int | None:
+    """Last token of a year said from token k ("ninety seven", "nineteen eighty four", "2001", "'97"), or None."""
+    digits, j, end = "", k, None
+    while j < len(toks) and len(digits) < 4:
+        got = _number_at(toks, j)
+        if got is None or len(digits) + len(got[0]) > 4:
+            break
+        digits += got[0]
+        j += got[1]
+        if len(digits) in (2, 4):
+            end = j - 1
+    return end
+
+
+def _date_digits(digits: str) -> bool:
+    """Can digits said without separators be a day, a month and a year in some order ("nine three seventy")?"""
+    for a in (1, 2):
+        for b in (1, 2):
+            first, second, year = digits[:a], digits[a:a + b], digits[a + b:]
+            if len(year) in (2, 4) and second and (1 <= int(first) <= 31 and 1 <= int(second) <= 12 or
+                                                   1 <= int(first) <= 12 and 1 <= int(second) <= 31):
+                return True
+    return False
+
+
 def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> tuple[int, bool] | None:
     """(end token inclusive, has a year) of a spoken/written date starting at token i, or None.
 
@@ -575,18 +614,6 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> tuple[int, bool
             return day(k + 1)
         return None
 
-    def year(k):
-        digits, j, end = "", k, None
-        while j < n and len(digits) < 4:
-            got = _number_at(toks, j)
-            if got is None or len(digits) + len(got[0]) > 4:
-                break
-            digits += got[0]
-            j += got[1]
-            if len(digits) in (2, 4):
-                end = j - 1
-        return end
-
     k = i + 1 if text(i) == "the" else i
     d = day(k)
     if want_day and d is not None and (text(k) in ORDINALS or text(k) in DAY_TENS or text(d) in ("st", "nd", "rd", "th")
@@ -599,7 +626,7 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> tuple[int, bool
             j = m + 1
             if text(j) in (",", "of", "in"):
                 j += 1
-            y = year(j)
+            y = _year_at(toks, j)
             return (y, True) if y is not None else (m, False)
     m = month(k) if text(k) in MONTHS else None
     if m is not None:
@@ -608,19 +635,103 @@ def _date_at(toks: list[_Tok], i: int, want_day: bool = True) -> tuple[int, bool
             j += 1
         d = day(j)
         if want_day and d is not None:
-            y = year(d + 1)
+            y = _year_at(toks, d + 1)
             return (y, True) if y is not None else (d, False)
         if text(j) in ("of", "in"):
             j += 1
-        y = year(j)
+        y = _year_at(toks, j)
         if y is not None:
             return y, True
     return None
 
 
+def _dates_of_birth(toks: list[_Tok], ctx: _Context) -> list[set[int]]:
+    """Words of each date of birth said in words or as a written date (digit runs are judged with the other runs).
+
+    A date is one of birth where a date-of-birth cue ("date of birth", "DOB", "born", "birthday") was said just
+    before it (the question the date answers) or in its sentence, and no other event's word ("renewal",
+    "appointment", "arrive"), price or order was named nearer. Whatever its form: "the 26th of February 1997",
+    "twenty sixth of the second ninety seven", "the second, um, of may", "The 16th of February. 1995." over a
+    sentence break; a year said on its own after the cue ("born in '97") or after the date ("the fifth of
+    november / and the year? / eighty two"). One cue asks for one date: a date said well after a full date of
+    birth ("...sixty one. Lovely, and the renewal is on the 1st of March") needs a cue of its own.
+    """
+    dtoks = [t for t in toks if t.text not in FILLERS]  # "the second, um, of may": hesitation inside a date
+    found: list[set[int]] = []
+    last_full = -1  # last word of the last date of birth said with its year
+
+    def cue_before(w: int) -> int:
+        return next((v for v in range(w - 1, max(w - DOB_WITHIN, 0) - 1, -1) if "dob" in ctx.at[v]), -1)
+
+    def is_dob(a: int, b: int) -> bool:
+        w0, w1 = dtoks[a].w, dtoks[b].w
+        if not _wins(ctx.near(w0, w1, back=DOB_WITHIN, ahead=4), "dob", DOB_RIVALS, within=DOB_WITHIN):
+            return False
+        return not (last_full >= 0 and cue_before(w0) < last_full and w0 - last_full > DOB_REPEAT_GAP)
+
+    def year_after(j: int, lead: int, any_words: bool = False) -> tuple[int, int] | None:
+        """(first, last token) of a year said on its own within `lead` words after token j, with only YEAR_LEAD
+        words between (any words but numbers within the sentence if any_words), or None."""
+        k = j + 1
+        while k < len(dtoks) and dtoks[k].w - dtoks[j].w <= lead and _number_at(dtoks, k) is None and \
+                (dtoks[k].text in YEAR_LEAD or any_words and dtoks[k].text not in MONTHS | ORDINALS.keys()):
+            k += 1
+        if any_words and any(re.search(r"[.?!]", dtoks[x].tail) for x in range(j, k)):
+            return None  # "i was born. 1990 was a good year": the sentence ended
+        if k >= len(dtoks) or dtoks[k].w - dtoks[j].w > lead + 1 or _date_at(dtoks, k) is not None:
+            return None
+        end = _year_at(dtoks, k)
+        if end is None:
+            return None
+        digits, x = "", k
+        while x <= end:
+            got = _number_at(dtoks, x)
+            digits, x = digits + got[0], x + got[1]
+        after = dtoks[end + 1] if end + 1 < len(dtoks) else None
+        if len(digits) == 4 and digits[:2] not in ("19", "20") or after is not None and (
+                after.text in COUNT_NOUNS | {"/", ".", "-", "st", "nd", "rd", "th"} or
+                _number_at(dtoks, end + 1) is not None or "time" in ctx.at[after.w]):
+            return None  # part of a longer number or a written date; "born twenty minutes apart"
+        return k, end
+
+    i = 0
+    while i < len(dtoks):
+        t = dtoks[i].text
+        got = None
+        if t in MONTHS or t in ORDINALS or t in TENS or t.isdigit() or \
+                t == "the" and i + 1 < len(dtoks) and (dtoks[i + 1].text in ORDINALS or dtoks[i + 1].text in TENS
+                                                       or dtoks[i + 1].text.isdigit()):
+            got = _date_at(dtoks, i) or (_date_at(dtoks, i, want_day=False) if t in MONTHS else None)
+        start = i + 1 if t == "the" else i
+        if got is not None and got[0] > i and is_dob(start, got[0]):
+            end, has_year = got
+            words = set(range(dtoks[start].w, dtoks[end].w + 1))
+            if not has_year and (y := year_after(end, lead=6)) is not None:  # the words between are not masked
+                words |= set(range(dtoks[y[0]].w, dtoks[y[1]].w + 1))
+                end, has_year = y[1], True
+            found.append(words)
+            if has_year:
+                last_full = dtoks[end].w
+            i = end + 1
+            continue
+        plural = i > 0 and dtoks[i - 1].text in PLURAL_BORN  # "the kids were born in 2010 and 2013"
+        # "born in '97", "born in leeds in 1985", "DOB is 1988"
+        if "dob" in ctx.at[dtoks[i].w] and not plural and (y := year_after(i, lead=4, any_words=True)) is not None:
+            first, end = y
+            if _wins(ctx.near(dtoks[first].w, dtoks[end].w, back=5, ahead=0), "dob", DOB_RIVALS + ("time",)):
+                found.append(set(range(dtoks[first].w, dtoks[end].w + 1)))
+                last_full = dtoks[end].w
+                i = end + 1
+                continue
+        i += 1
+    return found
+
+
 def _alnum_chars(toks: list[_Tok], i: int) -> tuple[str, int, bool] | None:
     """(chars, tokens used, written) for postcode/NI/IBAN matching at token i."""
     t = toks[i]
+    if t.text == "double" and i + 1 < len(toks) and toks[i + 1].text in ("you", "u"):
+        return "W", 2, False  # "double you" is the letter W, not "UU"
     if t.text == "double" and i + 1 < len(toks):
         nxt = _alnum_chars(toks, i + 1)
         if nxt and len(nxt[0]) == 1:
@@ -650,6 +761,8 @@ def _alnum_matches(toks: list[_Tok], i: int, max_tokens: int = 12):
     s, j, written = "", i, True
     while j < len(toks) and j - i < max_tokens:
         got = _alnum_chars(toks, j)
+        if got is None and s and toks[j].text in HOMOPHONES:  # misheard digit: "em for five tee why"
+            got = HOMOPHONES[toks[j].text], 1, False
         if got is None:
             if toks[j].text in ("-",):
                 j += 1
@@ -802,7 +915,11 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                     ws.update(gap)
             add("card_number", ws)
 
-    # -- dates: of birth (in DOB context) and spoken expiry dates (month name + year)
+    # -- dates of birth said in words (_dates_of_birth), then spoken expiry dates (month name + year) among the rest
+    dob_words: set[int] = set()
+    for ws in _dates_of_birth(toks, ctx):
+        add("date_of_birth", ws)
+        dob_words |= ws
     date_ends: dict[int, int] = {}
     for i in range(len(toks)):
         if toks[i].text in MONTHS or toks[i].text in ORDINALS or toks[i].text in ("the",) or \
@@ -812,7 +929,7 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                 date_ends[i] = got
     covered = -1
     for i, (end, has_year) in sorted(date_ends.items()):
-        if i <= covered:
+        if i <= covered or toks[i].w in dob_words or toks[end].w in dob_words:
             continue
         w0, w1 = toks[i].w, toks[end].w
         c = ctx.near(w0, w1, back=25, ahead=4)
@@ -820,22 +937,19 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                                           toks[i + 1].text.isdigit()):
             continue
         start = i + 1 if toks[i].text == "the" else i
-        if _wins(c, "dob", ("price", "neg", "expiry"), within=25):
-            add("date_of_birth", span_words(start, end))
-            covered = end
         # a card expires in a month of a year: "the card arrived on the 5th of June" is no expiry date
-        elif has_year and _wins(c, ("expiry", "card"), ("price", "neg", "dob", "time"), within=25):
+        if has_year and _wins(c, ("expiry", "card"), ("price", "neg", "dob", "time"), within=25):
             add("expiry_date", span_words(start, end))
             covered = end
     for i in range(len(toks)):  # "expires april twenty six"
         if toks[i].text in MONTHS and toks[i].text != "may" or (toks[i].text == "may" and i > 0 and
                                                                   toks[i - 1].text in ("in", "of", "is", "until", "till")):
             got = _date_at(toks, i, want_day=False)
-            if got is not None:
+            if got is not None and toks[i].w not in dob_words:
                 end = got[0]
                 c = ctx.near(toks[i].w, toks[end].w, back=15)
-                if _wins(c, "expiry", ("price", "neg", "dob", "time")) or _wins(c, "dob", ("price", "neg", "expiry")):
-                    add("expiry_date" if _wins(c, "expiry", ("dob",)) else "date_of_birth", span_words(i, end))
+                if _wins(c, "expiry", ("price", "neg", "dob", "time")):
+                    add("expiry_date", span_words(i, end))
 
     # -- a security code said in parts over the other speaker's backchannel ("nine three" / "yeah" / "one")
     for a, run in enumerate(runs):
@@ -880,7 +994,10 @@ def _detect(words: list[str], enabled: set[str], locales: tuple[str, ...]) -> li
                 add("expiry_date", ws)
                 continue
         # date of birth as digits: 12/03/1985, 4/7/80, 120385, one two oh three eight five
-        if (n in (5, 6, 7, 8) or _written_date(run) and n == 4) and _wins(c, "dob", NEG + ("expiry", "phone", "account"), within=25):
+        # and, just after the question, four spoken digits that make a date: "date of birth? nine, three, seventy"
+        dob_rivals = NEG + ("expiry", "phone", "account", "event")
+        if (n in (5, 6, 7, 8) or _written_date(run) and n == 4) and _wins(c, "dob", dob_rivals, within=25) or \
+                n == 4 and run.spoken and _date_digits(d) and _wins(c, "dob", dob_rivals, within=8):
             add("date_of_birth", ws)
             continue
         # national ids
@@ -1125,7 +1242,8 @@ def evaluate(items: list[dict], config: RedactionConfig | None = None) -> dict:
     items: {"id", "call", "turn", "text", "entities": [{"type", "start_word", "end_word"}]}; the turns
     of one call are redacted as one word stream in turn order (so a card number read over two turns
     is seen whole). An entity is caught when all of its words are masked (whatever type was given).
-    Look-alike utterances are those with no entities. Returns per-type rows and overall rates.
+    Look-alike utterances are those with no entities. Returns per-type rows and overall rates (word_precision:
+    the share of masked words that are inside an entity).
     """
     config = config or RedactionConfig()
     calls: dict[str, list[dict]] = defaultdict(list)
@@ -1133,7 +1251,7 @@ def evaluate(items: list[dict], config: RedactionConfig | None = None) -> dict:
         calls[item.get("call") or item["id"]].append(item)
     per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # entities, caught, type right
     lookalike_utts = lookalike_hit = 0
-    other_words = other_masked = 0
+    other_words = other_masked = entity_masked = 0
     misses, false_hits = [], []
     for call_items in calls.values():
         call_items.sort(key=lambda x: x.get("turn", 0))
@@ -1162,6 +1280,7 @@ def evaluate(items: list[dict], config: RedactionConfig | None = None) -> dict:
             hit_any = False
             for w in range(base, base + count):
                 if w in entity_words:
+                    entity_masked += masked[w] != stream[w][2]
                     continue
                 other_words += 1
                 if masked[w] != stream[w][2]:
@@ -1185,4 +1304,5 @@ def evaluate(items: list[dict], config: RedactionConfig | None = None) -> dict:
     return {"rows": rows, "lookalikes": lookalike_utts,
             "lookalike_false_rate": lookalike_hit / max(lookalike_utts, 1),
             "word_false_rate": other_masked / max(other_words, 1),
+            "word_precision": entity_masked / max(entity_masked + other_masked, 1),
             "misses": misses, "false_hits": false_hits}

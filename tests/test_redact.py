@@ -325,3 +325,34 @@ def test_a_company_line_is_not_personal():
                  "ring 0345 602 1187 for the helpline"]:
         assert redact_text(text) == (text, []), text
     assert redact_text("my mobile is 07700 900 461")[1] == ["phone_number"]
+
+
+def test_spoken_dates_of_birth_from_issue_18():
+    assert masked_words("I was born on the 26th of February 1997") == ["26th", "of", "February", "1997"]
+    assert turns("can I take your date of birth please", "The 16th of February. 1995.")[1] == \
+        "The [DATE_OF_BIRTH] [DATE_OF_BIRTH] [DATE_OF_BIRTH]. [DATE_OF_BIRTH]."
+    # the year said on its own: after "born", or after the date when the agent asks for it
+    assert masked_words("i was born in '97 so the account's in my mum's name") == ["'97"]
+    assert turns("and the date of birth", "the fifth, um, of november", "and the year?", "eighty two") == \
+        ["and the date of birth", "the [DATE_OF_BIRTH], [DATE_OF_BIRTH], [DATE_OF_BIRTH] [DATE_OF_BIRTH]",
+         "and the year?", "[DATE_OF_BIRTH] [DATE_OF_BIRTH]"]
+    assert masked_words("date of birth? nine, three, seventy") == ["nine,", "three,", "seventy"]
+
+
+def test_other_dates_and_births_without_a_date_stay():
+    for text in ["i was born and raised in leeds so i know the area",
+                 "the birthday present i ordered was meant to arrive on the tenth of december",
+                 "the kids were born in 2010 and 2013", "my birthday's next week, I'll be 30",
+                 "your appointment is on the 26th of february at ten"]:
+        assert redact_text(text) == (text, []), text
+    # one date-of-birth question asks for one date: a later date has a cue of its own or none
+    out = turns("date of birth?", "tenth of june sixty one",
+                "lovely. and your renewal date is the 1st of march 2027, is that right?")
+    assert out[1] == " ".join(["[DATE_OF_BIRTH]"] * 5)
+    assert out[2] == "lovely. and your renewal date is the 1st of march 2027, is that right?"
+
+
+def test_misheard_postcode_letters_and_digits():
+    for text in ["post code em for five tee why", "my post code's el ess one, four ay bee",
+                 "postcode is double you one a, one a a"]:
+        assert redact_text(text)[1] == ["postcode"], text
