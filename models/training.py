@@ -25,6 +25,16 @@ def scorecard_seeds(path: Path) -> list[Example]:
             for item in card.items if item.kind in ("phrase", "absent_phrase") for text in item.examples]
 
 
+def new_items(path: Path | None) -> dict[str, list[str]]:
+    """The scorecard's items defined in words (not built in): item id -> [its description]."""
+    if path is None:
+        return {}
+    from callscore.pipeline import scorecard
+
+    return {item.id: [item.description] for item in scorecard.load(path).items
+            if item.kind in ("phrase", "absent_phrase") and (item.behaviour or item.id) not in ITEMS}
+
+
 def pool_examples(exclude: Path | None = None) -> list[Example]:
     """Every example of the training pool files (models/training/phrases*.jsonl), but `exclude`."""
     return [ex for path in sorted(TRAINING.glob("phrases*.jsonl")) if path != exclude
@@ -36,8 +46,8 @@ def dataset(review_labels: Path | None, scorecard_path: Path | None) -> tuple[li
     pool = pool_examples()
     if scorecard_path:
         pool += scorecard_seeds(scorecard_path)
-    if review_labels:
-        pool += phrases.load_examples(review_labels, source="review")
+    if review_labels:  # reviews of a scorecard's own items train them too
+        pool += phrases.load_examples(review_labels, source="review", known=ITEMS + tuple(new_items(scorecard_path)))
     paraphrases = phrases.deduplicate([ex for path in sorted(TRAINING.glob("heldout_*.jsonl"))
                                        for ex in phrases.load_examples(path)])
     test_texts = {" ".join(ex.text.lower().split()) for ex in paraphrases}
@@ -57,7 +67,7 @@ def paraphrase_sets() -> dict[str, list[Example]]:
 def train_and_save(review_labels: Path | None, scorecard_path: Path | None, config: TrainingConfig,
                    root: Path = ARTIFACTS) -> Path:
     train, heldout, paraphrases = dataset(review_labels, scorecard_path)
-    model = phrases.train(train, config)
+    model = phrases.train(train, heldout, config, new_items(scorecard_path))
     metrics = {"heldout": phrases.evaluate(model, heldout), "paraphrases": phrases.evaluate(model, paraphrases),
                "paraphrase_sets": {name: phrases.evaluate(model, examples)
                                    for name, examples in paraphrase_sets().items()},
@@ -176,7 +186,7 @@ def add_parser(commands) -> None:
     parser.set_defaults(run=cli)
 
 
-def compare(candidate: phrases.PhraseClassifier, baseline: phrases.PhraseClassifier, margin: float) -> dict:
+def compare(candidate: phrases.Judge, baseline: phrases.Judge, margin: float) -> dict:
     """Both models on the same gold data (the seed held-out split + the paraphrase set, never review
     labels, which may be what is wrong); the candidate may replace the baseline only if no item's
     F1 drops by more than margin."""

@@ -133,7 +133,7 @@ class CallRecord:
 
 @dataclass
 class Utterance:
-    """A sentence-sized piece of one turn: the unit the phrase classifier judges."""
+    """A sentence-sized piece of one turn: the unit the judge judges."""
     speaker: str
     start: float
     end: float
@@ -141,7 +141,9 @@ class Utterance:
     label: str = ""
     scores: dict[str, float] = field(default_factory=dict)  # phrase item -> probability
     combined: bool = False  # two adjacent sentences judged together ("Good morning. Acme, Sam speaking.")
-    embedding: object = field(default=None, repr=False, compare=False)  # unit sentence vector, not stored
+    embedding: object = field(default=None, repr=False, compare=False)  # the judge's unit vector, not stored
+    # the packaged MiniLM's unit vector (plain meaning, for what a sentence restates), not stored
+    meaning: object = field(default=None, repr=False, compare=False)
 
     def evidence(self) -> dict:
         return {"start": round(self.start, 3), "end": round(self.end, 3), "speaker": self.speaker, "text": self.text}

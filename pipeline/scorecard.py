@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 Outcome = Literal["pass", "fail", "not_applicable"]
 
 
+MIN_NEW_ITEM_EXAMPLES = 3
+
+
 class ScorecardError(ValueError):
     """A scorecard that does not validate; the message names the file and each bad field."""
 
@@ -36,10 +39,10 @@ class Item(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     kind: Literal["phrase", "absent_phrase", "dead_air", "do_not_call"]
-    behaviour: str | None = None  # phrase classifier item; defaults to the item id
+    behaviour: str | None = None  # a built-in behaviour the item scores; defaults to the item id
     weight: float = Field(1.0, ge=0)
     auto_fail: bool = False
-    threshold: float = Field(0.3, gt=0, lt=1)
+    threshold: float = Field(0.5, gt=0, lt=1)  # the judge's scores are calibrated probabilities
     window: Window | None = None
     # the evidence must restate something the agent said earlier in the call (cosine similarity of
     # sentence embeddings at least this): a recap sums up what was done, it is not the first mention
@@ -47,7 +50,12 @@ class Item(Strict):
     min_silence_s: float | None = Field(None, gt=0)
     not_applicable_if: NotApplicableIf | None = None
     examples: list[str] = []
+    # what the agent does, in one sentence: the judge scores any phrase item from its description and
+    # examples, so a QA lead defines a new item in words (built-in behaviours also have trained data)
     description: str = ""
+    # when the item applies, in one sentence ("The customer reports a mistake by the company"): when
+    # nothing said in the call matches it, the outcome is not_applicable
+    applies_if: str | None = None
 
 
 class Section(Strict):
@@ -83,11 +91,17 @@ class Scorecard(Strict):
         unknown = [step for step in self.script if step not in ids]
         if unknown:
             raise ValueError(f"script: steps {unknown} are not item ids")
-        from callscore.models.phrases import ITEMS
+        from callscore.models.judge import BUILTIN_BEHAVIOURS
 
         for item in self.items:
-            if item.kind in ("phrase", "absent_phrase") and (item.behaviour or item.id) not in ITEMS:
-                raise ValueError(f"item {item.id}: behaviour {(item.behaviour or item.id)!r} is not one of {list(ITEMS)}")
+            if item.kind not in ("phrase", "absent_phrase") or (item.behaviour or item.id) in BUILTIN_BEHAVIOURS:
+                continue
+            if item.behaviour:
+                raise ValueError(f"item {item.id}: behaviour {item.behaviour!r} is not one of {list(BUILTIN_BEHAVIOURS)}; "
+                                 "leave `behaviour` out and give a description and examples to define a new one")
+            if not item.description.strip() or len(item.examples) < MIN_NEW_ITEM_EXAMPLES:
+                raise ValueError(f"item {item.id}: a new phrase item needs a `description:` (one sentence saying what "
+                                 f"the agent does) and at least {MIN_NEW_ITEM_EXAMPLES} `examples:`")
         return self
 
     @property

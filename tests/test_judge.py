@@ -1,0 +1,115 @@
+"""The judge: scorecard items a QA lead defines in words score with no code change and no training
+step; `applies_if` makes an item not_applicable when nothing in the call matches it."""
+import textwrap
+
+import numpy as np
+import pytest
+
+from callscore.models import judge, phrases
+from callscore.pipeline import scorecard
+from callscore.pipeline.score import score_call
+
+CARD = """
+name: Words only
+version: "1"
+sections:
+  - id: care
+    title: Care
+    items:
+      - id: explains_charges
+        title: Explains what a charge is for
+        kind: phrase
+        description: The agent explains to the customer what a charge on their bill is for.
+        examples:
+          - That extra nine pounds is the fee for the paper bill we post to you.
+          - The amount on the fifth is your annual membership renewal.
+          - This line here is the cost of the calls you made abroad in June.
+      - id: apologises_for_error
+        title: Apologises when the company got something wrong
+        kind: phrase
+        description: The agent apologises to the customer for a mistake the company made.
+        applies_if: The customer reports a mistake or failure by the company.
+        examples:
+          - I'm really sorry, that was our mistake.
+          - Apologies, we should never have sent that letter.
+          - I do apologise, the engineer should have turned up yesterday.
+"""
+
+OPENING = """\
+    [00:00] Agent: Hello, thanks for calling Lakeside Telecom, you're speaking with Dana.
+    [00:05] Customer: Hi, I'm looking at my latest bill and I've got a question about it.
+"""
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory):
+    path = tmp_path_factory.mktemp("card") / "words.yaml"
+    path.write_text(CARD)
+    return scorecard.load(path)
+
+
+def score_text(tmp_path, settings, card, name: str, body: str) -> dict:
+    path = tmp_path / f"{name}.txt"
+    path.write_text(textwrap.dedent(OPENING + body))
+    return score_call(path, settings, card)["checks"]
+
+
+def test_an_item_defined_in_words_passes_on_a_paraphrase_and_fails_without_it(tmp_path, settings, card):
+    explained = score_text(tmp_path, settings, card, "explained", """\
+    [00:10] Customer: What is this twelve pound thing in the middle of the page?
+    [00:15] Agent: Right, so those twelve pounds are what we charge for the router you rent from us each month.
+    [00:22] Customer: Okay, thanks.
+    """)
+    silent = score_text(tmp_path, settings, card, "unexplained", """\
+    [00:10] Customer: What is this twelve pound thing in the middle of the page?
+    [00:15] Agent: Let me see. Can you tell me the account number on the top right?
+    [00:22] Customer: Okay, it is in the post anyway.
+    """)
+    assert explained["explains_charges"]["outcome"] == "pass"
+    assert "router" in explained["explains_charges"]["evidence"][0]["text"]
+    assert silent["explains_charges"]["outcome"] == "fail"
+
+
+def test_applies_if_makes_an_item_not_applicable_when_nothing_matches(tmp_path, settings, card):
+    nothing_wrong = score_text(tmp_path, settings, card, "question", """\
+    [00:10] Customer: I just wanted to know when the next payment is due.
+    [00:15] Agent: It goes out on the first of next month.
+    """)
+    apology = score_text(tmp_path, settings, card, "apology", """\
+    [00:10] Customer: You charged me twice for the same month, that's your mistake.
+    [00:15] Agent: Oh no, I'm so sorry about that, that should never have happened on our side.
+    """)
+    no_apology = score_text(tmp_path, settings, card, "no_apology", """\
+    [00:10] Customer: You charged me twice for the same month, that's your mistake.
+    [00:15] Agent: Okay. Can you read me the date of the second payment?
+    """)
+    assert nothing_wrong["apologises_for_error"]["outcome"] == "not_applicable"
+    assert apology["apologises_for_error"]["outcome"] == "pass"
+    assert "twice" in apology["apologises_for_error"]["detail"]["applies"]["text"]
+    assert no_apology["apologises_for_error"]["outcome"] == "fail"
+
+
+def test_a_new_item_without_a_description_names_what_is_missing(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(CARD.replace("        description: The agent explains to the customer what a charge on their bill is for.\n", ""))
+    with pytest.raises(scorecard.ScorecardError, match="explains_charges.*description"):
+        scorecard.load(path)
+
+
+def test_built_in_probabilities_are_calibrated_on_sentences_never_trained():
+    """Of the held-out paraphrase sentences given 0.5 or more for a behaviour, most realise it, and
+    most given less do not: the scores mean what they say, so the uncertain ones go to a human."""
+    model = phrases.active()
+    examples = phrases.deduplicate(phrases.load_examples(phrases.TRAINING / "heldout_fresh.jsonl"))
+    vectors = model.encode([ex.text for ex in examples])
+    probabilities = np.concatenate([model.heads[b].probability(vectors) for b in phrases.ITEMS[:8]])
+    truth = np.concatenate([[b in ex.items for ex in examples] for b in phrases.ITEMS[:8]])
+    confident = probabilities >= 0.9
+    assert truth[confident].mean() >= 0.85
+    assert (~truth[probabilities < 0.1]).mean() >= 0.95
+
+
+def test_the_judge_artifact_holds_heads_for_every_built_in_behaviour():
+    model = phrases.active()
+    assert set(model.heads) == set(judge.BUILTIN_BEHAVIOURS)
+    assert model.meta["kind"] == "judge"
