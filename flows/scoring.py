@@ -40,7 +40,8 @@ def expected_versions(settings: Settings, card: Scorecard) -> dict:
     from callscore import languages
 
     # the speech model a call gets for the queue's (or scorecard's) language: tiny.en is English-only
-    return versions(languages.for_call(settings, card.language).asr_model, phrases.active_version(), card)
+    return versions(languages.for_call(settings, card.language).asr_model,
+                    phrases.active_version(settings.classifier_dir), card)
 
 
 def plan(settings: Settings, recordings: list[Recording], versions: dict,

@@ -313,3 +313,16 @@ def test_sidecars_are_checked_when_discovered_and_quarantined_until_they_change(
     (inbox / "listed.json").write_text(json.dumps({"agent_id": "A1"}))
     fixed = [r for r in discover(str(inbox)) if Path(r.url).stem == "listed"]
     assert scoring.plan(settings, fixed, versions) == (fixed, 0)  # the sidecar changed: scored next run
+
+
+def test_already_scored_is_judged_against_the_judge_scoring_will_use(tmp_path):
+    """With CALLSCORE_CLASSIFIER_DIR set, the nightly plan compares stored results with that folder's
+    active judge, the one scoring uses (it used to read the default folder's)."""
+    from callscore.flows.scoring import expected_versions
+    from callscore.pipeline import scorecard
+
+    root = tmp_path / "artifacts"
+    root.mkdir()
+    (root / "ACTIVE").write_text("judge-site-retrained\n")
+    settings = Settings.from_env().model_copy(update={"classifier_dir": root})
+    assert expected_versions(settings, scorecard.load(settings.scorecard))["classifier"] == "judge-site-retrained"
