@@ -48,7 +48,7 @@ class JudgeConfig:
     learning_rate: float = 1e-4
     # the item side of a training pair is a description this often, else one of the item's sentences
     description_share: float = 0.5
-    positive_weight: float = 4.0  # a sentence realises one of fifteen behaviours at most: weigh the ones
+    positive_weight: float = 4.0  # a sentence realises at most one or two of fifteen behaviours: its matches weigh more
     max_tokens: int = 64
 
 
