@@ -5,7 +5,7 @@ import functools
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from callscore.settings import Settings
@@ -58,18 +58,23 @@ class Store:
         return self.sessions()
 
     def _migrate(self) -> None:
-        from alembic import command
-        from alembic.config import Config
-
         # One transaction around the whole upgrade: two processes opening a new database at once
         # queue on the lock (BEGIN IMMEDIATE / advisory lock) and the second finds it up to date.
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            upgrade(connection)
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Run the migrations up to `revision` inside the caller's transaction."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,12 +1,30 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from callscore.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TRUTH = json.loads((FIXTURES / "truth.json").read_text())
+PG_URL = os.environ.get("CALLSCORE_TEST_PG_URL")
+STORE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]  # params of a store fixture
+
+
+def empty_store_url(kind: str, folder: Path) -> str:
+    """A new SQLite file in `folder`, or the test PostgreSQL database emptied (skipped without
+    CALLSCORE_TEST_PG_URL)."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'store.db'}"
+    if not PG_URL:
+        pytest.skip("CALLSCORE_TEST_PG_URL is not set")
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return PG_URL
 
 
 @pytest.fixture(scope="session")

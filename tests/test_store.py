@@ -1,30 +1,21 @@
 """The results store on SQLite and PostgreSQL: versions, idempotent writes, reviews kept, concurrent writers."""
 import multiprocessing
-import os
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from callscore.store import Store
 from callscore.store import repository as repo
 from callscore.store.models import Call, Quarantine, Result, Review, ReviewEvent, ReviewItem
+from conftest import STORE_KINDS, empty_store_url
 
-PG_URL = os.environ.get("CALLSCORE_TEST_PG_URL")
 CARD_V1, CARD_V2 = "Inbound@1.0#aaaaaaaa", "Inbound@1.1#bbbbbbbb"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORE_KINDS)
 def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    if not PG_URL:
-        pytest.skip("CALLSCORE_TEST_PG_URL is not set")
-    engine = create_engine(PG_URL)
-    with engine.begin() as connection:  # every test starts from an empty database
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
+    return empty_store_url(request.param, tmp_path)  # every test starts from an empty database
 
 
 @pytest.fixture
