@@ -31,7 +31,7 @@ def main() -> None:
 
     from callscore.batch import expand, run_batch
     from callscore.flows.prefect_flows import nightly_scoring
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
     from callscore.pipeline.score import score_call, write_json
     from callscore.settings import Settings
 
@@ -44,7 +44,7 @@ def main() -> None:
         (inbox / path.name).symlink_to(path.resolve())
 
     settings = Settings.from_env()
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     by_channels = {soundfile.info(str(p)).channels: p for p in reversed(paths)}  # stereo and mono load different models
     for path in by_channels.values():
         score_call(path, settings, card)

@@ -29,7 +29,7 @@ import numpy as np
 
 from callscore.models import judge as judges
 from callscore.models import phrases, training
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 
 INBOUND = phrases.ITEMS[:8]
 HERE = Path(__file__).resolve().parent
@@ -80,7 +80,7 @@ def words_scores(model, item_heads: dict, examples, behaviours) -> dict[str, flo
 
 def new_items(model) -> dict[str, float]:
     """Items the judge was not built for, each from its description and four examples."""
-    card = scorecard.load(HELDOUT / "new_items.yaml")
+    card = scorecards.load(HELDOUT / "new_items.yaml")
     items = [i for i in card.items if i.kind in ("phrase", "absent_phrase")]
     examples = [phrases.Example(r["text"], r["items"], "") for r in read_jsonl(HELDOUT / "new_items_sentences.jsonl")
                 if r.get("speaker", "agent") == "agent"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 from callscore.settings import REPO_ROOT, Settings
 
@@ -42,8 +42,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     labels = json.loads((args.calls / "labels.json").read_text())
     settings = Settings.from_env()
-    cards = {"default": scorecard.load(REPO_ROOT / "scorecards" / "default.yaml"),
-             "in words": scorecard.load(args.calls.parent / "new_items.yaml")}
+    cards = {"default": scorecards.load(REPO_ROOT / "scorecards" / "default.yaml"),
+             "in words": scorecards.load(args.calls.parent / "new_items.yaml")}
     for name, card in cards.items():
         ids = [item.id for item in card.items]
         truth = {i: [] for i in ids}

@@ -19,10 +19,10 @@ from common import table
 
 from callscore.checks import run_checks
 from callscore.models import phrases
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.evaluate import item_scores
-from callscore.pipeline.record import CallRecord, Roles, Turn, Word
-from callscore.pipeline.scorecard import Window
+from callscore.core.record import CallRecord, Roles, Turn, Word
+from callscore.core.scorecard import Window
 from callscore.pipeline.utterances import split_turns
 from callscore.settings import Settings
 
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--heard", action="store_true", help="run every line through espeak-ng and tiny.en first")
     args = parser.parse_args()
     settings = Settings.from_env()
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     shipped = next(i for i in card.items if i.id == "recap")
     variants = {"shipped": shipped,
                 "no restatement rule": shipped.model_copy(update={"restates_min_similarity": None}),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from common import CORPUS, corpus_calls, peak_rss_mb, table
 
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.evaluate import evaluate_folder, render
 from callscore.pipeline.score import score_call, write_json
 from callscore.settings import Settings
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="do not rescore calls that already have a result")
     args = parser.parse_args()
     settings = Settings.from_env()
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     stages = defaultdict(float)
     for path, _, _ in corpus_calls(args.subset):
         target = args.out / f"{path.stem}.json"

@@ -74,11 +74,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     from callscore.pipeline.transcribe import transcribe_call
 
     from callscore import languages
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
 
     settings = _settings(args)
     paths = expand(args.inputs)
-    card_language = scorecard.load(settings.scorecard).language  # the calls' language when nothing else says
+    card_language = scorecards.load(settings.scorecard).language  # the calls' language when nothing else says
 
     def work(path: Path) -> None:
         record = transcribe_call(path, languages.for_call(settings, card_language, languages.sidecar_language(path)))
@@ -94,11 +94,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from callscore.batch import expand, run_batch
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
     from callscore.pipeline.score import score_call, write_json
 
     settings = _settings(args)
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     paths = expand(args.inputs, transcripts=True)
 
     def work(path: Path) -> None:

@@ -1,5 +1,5 @@
-"""Which language a call is in, and what follows from it: the speech model, Chinese in Simplified characters,
-how words join into text and where sentences end in scripts other than Latin.
+"""Which language a call is in, and what follows from it: the speech model, Chinese in Simplified characters
+(how words join into text and where sentences end in other scripts: callscore.core.text).
 
 A call's language is set, never guessed by default: on telephone-band speech Whisper's own detection
 took Malay for Thai and Ukrainian for something else nearly every time (issue 16). `auto` asks for
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from pathlib import Path
 
 DEFAULT = "en"
@@ -85,38 +84,3 @@ def script_normalised(text: str, language: str | None) -> str:
     """Chinese in Simplified characters, whatever script Whisper chose (it mixes Traditional in, which
     would split one word into two spellings for search, redaction and the judge)."""
     return _to_simplified().convert(text) if normalise(language) == "zh" and text else text
-
-
-# Sentence ends in the scripts of these languages: Chinese full-width 。？！ and Urdu's ۔ ؟ besides . ? !
-SENTENCE_ENDS = (".", "?", "!", "。", "？", "！", "۔", "؟")
-# Chinese is written without spaces (Whisper gives it a character or two per word): CJK ideographs, CJK and
-# full-width punctuation
-_UNSPACED = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
-def join_words(texts) -> str:
-    """Words as text: spaced, except between two characters of a script written without spaces."""
-    out = ""
-    for text in texts:
-        if out and not (_UNSPACED.match(out[-1]) and _UNSPACED.match(text[:1])):
-            out += " "
-        out += text
-    return out.strip()
-
-
-_IDEOGRAPH, _WIDE_PUNCT = r"\u3400-\u9fff\uf900-\ufaff", r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
-# one ideograph, or a stretch of anything else, with the full-width punctuation after it
-_PIECE = re.compile(rf"(?:[{_IDEOGRAPH}]|[^{_IDEOGRAPH}{_WIDE_PUNCT}]+)[{_WIDE_PUNCT}]*|[{_WIDE_PUNCT}]+")
-
-
-def split_words(text: str) -> list[str]:
-    """Words of a text: at spaces, and each character of a script written without spaces (punctuation stays
-    with the character before it), as Whisper gives Chinese; so a number inside a Chinese sentence can be
-    masked without the sentence."""
-    words: list[str] = []
-    for token in text.split():
-        if not _UNSPACED.search(token):
-            words.append(token)
-            continue
-        words += _PIECE.findall(token)
-    return words

@@ -5,8 +5,8 @@ from callscore.checks import phrases, silence  # noqa: F401  (registers the chec
 from callscore.checks.base import CHECKS, CallContext, CheckResult, not_applicable
 from callscore.checks.silence import find_dead_air, find_holds
 from callscore.checks.talk import talk_metrics
-from callscore.pipeline.record import CallRecord
-from callscore.pipeline.scorecard import Item, Scorecard
+from callscore.core.record import CallRecord
+from callscore.core.scorecard import Item, Scorecard
 
 __all__ = ["CHECKS", "CallContext", "CheckResult", "run_checks", "script_order", "talk_metrics"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from callscore.pipeline.record import CallRecord
-from callscore.pipeline.scorecard import Item, Outcome
+from callscore.core.record import CallRecord
+from callscore.core.scorecard import Item, Outcome
 
 
 @dataclass

@@ -5,8 +5,8 @@ import numpy as np
 
 from callscore.checks.base import CallContext, CheckResult, check, not_applicable
 from callscore.models import judge, registry
-from callscore.pipeline.record import CallRecord, Utterance
-from callscore.pipeline.scorecard import Item, Window
+from callscore.core.record import CallRecord, Utterance
+from callscore.core.scorecard import Item, Window
 
 EVIDENCE_LIMIT = 3
 # what a sentence can restate: the same speaker's earlier sentences of some substance, finished

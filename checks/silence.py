@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from callscore.checks.base import CallContext, CheckResult, check
-from callscore.pipeline.record import CallRecord, Interval, Utterance
-from callscore.pipeline.scorecard import Item
+from callscore.core.record import CallRecord, Interval, Utterance
+from callscore.core.scorecard import Item
 
 HOLD_THRESHOLD = 0.5
 HOLD_REACH_S = 4.0  # a silence starting this soon after "let me put you on hold" is that hold

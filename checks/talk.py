@@ -1,7 +1,7 @@
 """Talk metrics: reported on every call, not scored by default."""
 from __future__ import annotations
 
-from callscore.pipeline.record import CallRecord, Interval
+from callscore.core.record import CallRecord, Interval
 
 
 def _total(intervals: list[Interval]) -> float:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from callscore.languages import join_words
+from callscore.core.text import join_words
 
 ROLES = ("agent", "customer", "unknown")
 

@@ -1,4 +1,8 @@
-"""Scorecards: a YAML file a QA lead writes, validated on load, and the scoring rules over it."""
+"""Scorecards: a YAML file a QA lead writes, validated on load, and the scoring rules over it.
+
+Which behaviours the judge already knows is the judge's to say: `load` is given their names
+(callscore.models.scorecards.load passes the judge's).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 Outcome = Literal["pass", "fail", "not_applicable"]
 
@@ -86,18 +90,17 @@ class Scorecard(Strict):
         return sections
 
     @model_validator(mode="after")
-    def _script_refers_to_items(self) -> "Scorecard":
+    def _script_refers_to_items(self, info: ValidationInfo) -> "Scorecard":
         ids = {item.id for item in self.items}
         unknown = [step for step in self.script if step not in ids]
         if unknown:
             raise ValueError(f"script: steps {unknown} are not item ids")
-        from callscore.models.judge import BUILTIN_BEHAVIOURS
-
+        builtin = info.context["builtin_behaviours"]
         for item in self.items:
-            if item.kind not in ("phrase", "absent_phrase") or (item.behaviour or item.id) in BUILTIN_BEHAVIOURS:
+            if item.kind not in ("phrase", "absent_phrase") or (item.behaviour or item.id) in builtin:
                 continue
             if item.behaviour:
-                raise ValueError(f"item {item.id}: behaviour {item.behaviour!r} is not one of {list(BUILTIN_BEHAVIOURS)}; "
+                raise ValueError(f"item {item.id}: behaviour {item.behaviour!r} is not one of {list(builtin)}; "
                                  "leave `behaviour` out and give a description and examples to define a new one")
             if not item.description.strip() or len(item.examples) < MIN_NEW_ITEM_EXAMPLES:
                 raise ValueError(f"item {item.id}: a new phrase item needs a `description:` (one sentence saying what "
@@ -113,7 +116,9 @@ class Scorecard(Strict):
         return f"{self.name}@{self.version}#{self.digest[:8]}"
 
 
-def load(path: Path | str) -> Scorecard:
+def load(path: Path | str, builtin_behaviours: tuple[str, ...]) -> Scorecard:
+    """The scorecard at `path`, validated; a phrase item whose behaviour is not one of `builtin_behaviours`
+    must define itself in words (description and examples)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -123,7 +128,7 @@ def load(path: Path | str) -> Scorecard:
     if not isinstance(data, dict):
         raise ScorecardError(f"{path}: a scorecard is a YAML mapping with name, version and sections")
     try:
-        card = Scorecard(**data)
+        card = Scorecard.model_validate(data, context={"builtin_behaviours": builtin_behaviours})
     except ValidationError as error:
         problems = "; ".join(f"{_field_path(e['loc'], data)}: {e['msg']}" for e in error.errors())
         raise ScorecardError(f"{path}: {problems}") from None

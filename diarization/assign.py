@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from callscore.pipeline.activity import HOP_S, runs
-from callscore.pipeline.record import Turn, Word
+from callscore.core.record import Turn, Word
 
 
 def turns_from_masks(masks: dict[str, np.ndarray]) -> list[Turn]:

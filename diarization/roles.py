@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from callscore.pipeline.record import Roles, Utterance
+from callscore.core.record import Roles, Utterance
 
 AGENT_ITEMS = ("greeting", "recording_disclosure", "verify_identity", "anything_else", "closing",
                "hold_start", "hold_end", "recap", "ownership")

@@ -17,7 +17,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from callscore.flows.discover import Recording, discover
 from callscore.flows.scoring import (Outcome, expected_versions, is_transient, plan, render_summary,
                                      score_and_store, summarize)
-from callscore.pipeline import scorecard as scorecards
+from callscore.core import scorecard as scorecards
+from callscore.models.scorecards import load as load_scorecard
 from callscore.settings import Settings
 from callscore.store import open_store
 from callscore.store.repository import Selection, finish_run, parse_day, select_calls, start_run
@@ -61,7 +62,7 @@ def task_runner(workers: int = DEFAULT_WORKERS, dask: str | None = None):
 
 def _setup(scorecard: str | None) -> tuple[Settings, scorecards.Scorecard]:
     settings = Settings.from_env(scorecard=scorecard)
-    return settings, scorecards.load(settings.scorecard)
+    return settings, load_scorecard(settings.scorecard)
 
 
 def _start(settings: Settings, card: scorecards.Scorecard, kind: str) -> int:

@@ -15,22 +15,23 @@ from datetime import datetime, timedelta
 from prefect import flow
 from sqlalchemy import select, update
 
+from callscore.core.result import ResultDocument
 from callscore.pipeline.audio_redact import delete_derived, derived_files
 from callscore.settings import Settings
 from callscore.store import Store, open_store
 from callscore.store.models import Call, ItemResult, Result, ReviewEvent, utcnow
 
-# Document keys a purged result keeps: numbers, intervals, ids and versions, never words.
-KEPT_KEYS = ("schema", "call_id", "status", "sha256", "audio", "language", "score", "flags", "versions",
-             "redactions", "script", "dead_air", "holds", "talk")
 REMOVED = ["transcript", "evidence_text", "check_details", "derived_audio"]
 
 
 def purged_document(document: dict, at: datetime) -> dict:
-    checks = {item: {"outcome": check["outcome"], "confidence": check["confidence"], "evidence": [], "detail": {}}
-              for item, check in (document.get("checks") or {}).items()}
-    return {key: document[key] for key in KEPT_KEYS if key in document} | {
-        "roles": None, "segments": [], "checks": checks, "timings": {}, "purged_at": at.isoformat()}
+    """The document without words: no segments, roles, evidence quotes, check details or timings. Scores,
+    outcomes and confidences, flags, versions, the script's steps and every interval stay (the redactions'
+    keep served audio covered)."""
+    result = ResultDocument.model_validate(document)
+    checks = {item: check.model_copy(update={"evidence": [], "detail": {}}) for item, check in result.checks.items()}
+    return result.model_copy(update={"roles": None, "segments": [], "checks": checks, "timings": {},
+                                     "purged_at": at.isoformat()}).to_json()
 
 
 def due_calls(session, cutoff: datetime) -> list[tuple[str, list[int]]]:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from callscore.flows.discover import Recording, local_copy
 from callscore.pipeline.audio import AudioError
-from callscore.pipeline.scorecard import Scorecard
+from callscore.core.scorecard import Scorecard
 from callscore.settings import Settings
 from callscore.store import open_store
 from callscore.store.repository import quarantine, quarantined, scored_keys, store_result
@@ -41,7 +41,7 @@ def expected_versions(settings: Settings, card: Scorecard) -> dict:
 
     # the speech model a call gets for the queue's (or scorecard's) language: tiny.en is English-only
     return versions(languages.for_call(settings, card.language).asr_model,
-                    phrases.active_version(settings.classifier_dir), card)
+                    phrases.active_version(settings.classifier_dir), card).model_dump()
 
 
 def plan(settings: Settings, recordings: list[Recording], versions: dict,

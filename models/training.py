@@ -18,9 +18,9 @@ def is_heldout(group: str) -> bool:
 
 def scorecard_seeds(path: Path) -> list[Example]:
     """The example phrases a QA lead writes into a scorecard are training seeds too."""
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
 
-    card = scorecard.load(path)
+    card = scorecards.load(path)
     return [Example(text, [item.behaviour or item.id], f"scorecard-{card.name}", "scorecard")
             for item in card.items if item.kind in ("phrase", "absent_phrase") for text in item.examples]
 
@@ -29,9 +29,9 @@ def new_items(path: Path | None) -> dict[str, list[str]]:
     """The scorecard's items defined in words (not built in): item id -> [its description]."""
     if path is None:
         return {}
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
 
-    return {item.id: [item.description] for item in scorecard.load(path).items
+    return {item.id: [item.description] for item in scorecards.load(path).items
             if item.kind in ("phrase", "absent_phrase") and (item.behaviour or item.id) not in ITEMS}
 
 

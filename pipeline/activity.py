@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from callscore.pipeline.audio import SAMPLE_RATE
-from callscore.pipeline.record import Interval
+from callscore.core.record import Interval
 
 HOP_S = 0.01
 MIN_SPEECH_S = 0.12

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from callscore import languages
 from callscore.checks import run_checks
-from callscore.models import judge, phrases
+from callscore.models import judge, multilingual, phrases
 from callscore.pipeline import result as results
 from callscore.pipeline.audio import AudioError
-from callscore.pipeline.scorecard import Scorecard
+from callscore.core.scorecard import Scorecard
 from callscore.pipeline.transcribe import transcribe_call
 from callscore.pipeline.transcript_input import is_transcript_file, load_transcript
 from callscore.settings import Settings
@@ -34,15 +34,18 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                                      classifier.version, Path(path).stem)
     else:
         started = time.perf_counter()
-        judge.score_items(record.utterances, card.items, classifier)
+        if record.language == languages.DEFAULT:
+            judge.score_items(record.utterances, card.items, classifier)
+        else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
+            multilingual.score_utterances(record.utterances, card.items)
         checks, context = run_checks(record, card, settings.min_silence_s)
         record.timings["checks_s"] = time.perf_counter() - started
         record.timings["total_s"] += record.timings["checks_s"]
         document = results.build(record, card, checks, context, classifier.version)
     note = languages.model_note(settings.asr_model, call.asr_model, call.language)
-    if note and document["versions"]["asr_model"] == call.asr_model:  # a transcript file heard no speech model
-        document["versions"]["asr_model_note"] = note
-    return document
+    if note and document.versions.asr_model == call.asr_model:  # a transcript file heard no speech model
+        document.versions.asr_model_note = note
+    return document.to_json()
 
 
 def write_json(path: Path, document: dict) -> None:

@@ -12,7 +12,7 @@ from callscore.diarization.assign import assign_words, turns_from_masks
 from callscore.models import phrases, registry
 from callscore.pipeline.activity import channel_activity, mask_intervals
 from callscore.pipeline.audio import Audio, AudioError, decode
-from callscore.pipeline.record import CallRecord, Turn
+from callscore.core.record import CallRecord, Turn
 from callscore.pipeline.redact import RedactionConfig, redact_words
 from callscore.pipeline.utterances import split_turns
 from callscore.settings import Settings, parse_channel_map

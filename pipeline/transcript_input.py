@@ -22,9 +22,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from callscore.batch import AUDIO_SUFFIXES
-from callscore.languages import split_words
+from callscore.core.text import split_words
 from callscore.pipeline.audio import AudioError, file_sha256
-from callscore.pipeline.record import CallRecord, Interval, Roles, Turn, Word
+from callscore.core.record import CallRecord, Interval, Roles, Turn, Word
 
 TRANSCRIPT_SUFFIXES = {".json", ".txt"}
 AGENT_NAMES = {"agent", "rep", "representative", "advisor"}

@@ -2,8 +2,8 @@
 pauses."""
 from __future__ import annotations
 
-from callscore.languages import SENTENCE_ENDS, join_words
-from callscore.pipeline.record import Turn, Utterance, Word
+from callscore.core.text import SENTENCE_ENDS, join_words
+from callscore.core.record import Turn, Utterance, Word
 
 PAUSE_S = 1.0
 MAX_WORDS = 40

@@ -4,8 +4,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from callscore.checks import CheckResult, script_order
-from callscore.pipeline import scorecard as scorecards
+from callscore.checks import CallContext, CheckResult, script_order
+from callscore.core import scorecard as scorecards
+from callscore.core.result import ResultDocument
+from callscore.models.scorecards import load as load_scorecard
+from callscore.pipeline.result import flags_for
 
 # The stereo test call's script (tests/fixtures/stereo_call.ogg), with its turn times.
 STEREO_TURNS = [
@@ -53,7 +56,7 @@ def _sha256_of(audio_path: str) -> str | None:
 def document(call_id: str, card: scorecards.Scorecard, checks: dict | None = None, turns=STEREO_TURNS,
              audio_path: str = "", sha256: str | None = None, duration_s: float = 72.53,
              dead_air: list | None = None, holds: list | None = None) -> dict:
-    """A callscore.result/1 document scored by the scorecard's own rules, flags derived as the pipeline does."""
+    """A callscore.result/1 document scored by the scorecard's own rules, flagged by the pipeline's."""
     checks = checks or STEREO_CHECKS
     segs = segments(turns)
     doc_checks = {}
@@ -65,30 +68,27 @@ def document(call_id: str, card: scorecards.Scorecard, checks: dict | None = Non
             evidence = [{"start": seg["start"], "end": seg["end"], "speaker": seg["speaker"], "text": seg["text"],
                          "prob": confidence}]
         doc_checks[item.id] = {"outcome": outcome, "confidence": confidence, "evidence": evidence, "detail": {}}
-    score = scorecards.score(card, {k: v["outcome"] for k, v in doc_checks.items()})
+    results = {k: CheckResult(**v) for k, v in doc_checks.items()}
+    script = script_order(card, results)
     dead_air = [{"start": 50.014, "end": 56.514}] if dead_air is None else dead_air
     holds = [{"start": 30.131, "end": 39.131}] if holds is None else holds
-    flags = [f"auto_fail:{item}" for item in score["auto_failed_items"]]
-    if any(c["outcome"] != "not_applicable" and c["confidence"] < card.flag_below_confidence for c in doc_checks.values()):
-        flags.append("low_confidence")
-    if doc_checks.get("dead_air", {}).get("outcome") == "fail":
-        flags.append("dead_air")
-    return {
-        "schema": "callscore.result/1", "call_id": call_id, "status": "provisional",
-        "sha256": sha256 or _sha256_of(audio_path) or hashlib.sha256(call_id.encode()).hexdigest(),
-        "audio": {"path": audio_path, "duration_s": duration_s, "sample_rate": 8000, "channels": 2},
-        "language": "en", "roles": None, "segments": segs, "checks": doc_checks,
-        "script": script_order(card, {k: CheckResult(**v) for k, v in doc_checks.items()}),
-        "dead_air": dead_air, "holds": holds, "talk": {}, "score": score, "flags": flags,
-        "versions": {"callscore": "0.1.0", "asr_model": "tiny.en", "classifier": "demo", "scorecard": card.version_tag},
-        "timings": {},
-    }
+    return ResultDocument(
+        call_id=call_id,
+        sha256=sha256 or _sha256_of(audio_path) or hashlib.sha256(call_id.encode()).hexdigest(),
+        audio={"path": audio_path, "duration_s": duration_s, "sample_rate": 8000, "channels": 2},
+        language="en", roles=None, segments=segs, checks=doc_checks, script=script,
+        dead_air=dead_air, holds=holds, talk={},
+        score=scorecards.score(card, {k: v["outcome"] for k, v in doc_checks.items()}),
+        flags=flags_for(card, results, None, CallContext(dead_air=dead_air, holds=holds), script),
+        versions={"callscore": "0.1.0", "asr_model": "tiny.en", "classifier": "demo", "scorecard": card.version_tag},
+        timings={},
+    ).to_json()
 
 
 def default_card() -> scorecards.Scorecard:
     from callscore.settings import REPO_ROOT
 
-    return scorecards.load(Path(REPO_ROOT) / "scorecards" / "default.yaml")
+    return load_scorecard(Path(REPO_ROOT) / "scorecards" / "default.yaml")
 
 
 DEMO_PASSWORD = "correct horse battery"  # nosec B105: demo/test accounts only

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select, text
 
 from callscore.analytics import coaching, query, report, sampling, script, stats, targets, telephony
 from callscore.analytics.query import Filters
-from callscore.pipeline import scorecard as scorecards
+from callscore.core import scorecard as scorecards
 from callscore.review import demo
 from callscore.store import Store
 from callscore.store import repository as repo

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from callscore.checks import run_checks, script_order, talk_metrics
-from callscore.pipeline import scorecard
-from callscore.pipeline.record import CallRecord, Interval, Roles, Turn, Utterance, Word
+from callscore.core import scorecard
+from callscore.models import scorecards
+from callscore.core.record import CallRecord, Interval, Roles, Turn, Utterance, Word
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scorecards" / "default.yaml"
 
@@ -48,7 +49,7 @@ GOOD_CALL = [
 
 @pytest.fixture(scope="module")
 def card():
-    return scorecard.load(DEFAULT)
+    return scorecards.load(DEFAULT)
 
 
 def test_default_scorecard_has_the_agreed_items(card):
@@ -147,16 +148,16 @@ def test_bad_scorecard_names_the_field(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     with pytest.raises(scorecard.ScorecardError, match=r"sections\[0\]\(opening\)\.items\[1\]\(recording_disclosure\)\.weight"):
-        scorecard.load(bad)
+        scorecards.load(bad)
     bad.write_text(DEFAULT.read_text().replace("kind: absent_phrase", "kind: vibes"))
     with pytest.raises(scorecard.ScorecardError, match=r"items\[1\]\(deflection\)\.kind"):
-        scorecard.load(bad)
+        scorecards.load(bad)
     bad.write_text(DEFAULT.read_text().replace("restates_min_similarity: 0.4", "restates_min_similarity: 4"))
     with pytest.raises(scorecard.ScorecardError, match=r"items\[0\]\(recap\)\.restates_min_similarity"):
-        scorecard.load(bad)
+        scorecards.load(bad)
     bad.write_text(DEFAULT.read_text().replace("script: [greeting,", "script: [greting,"))
     with pytest.raises(scorecard.ScorecardError, match="script"):
-        scorecard.load(bad)
+        scorecards.load(bad)
 
 
 OUTBOUND = Path(__file__).resolve().parent.parent / "scorecards" / "outbound_sales.yaml"
@@ -165,7 +166,7 @@ OUTBOUND = Path(__file__).resolve().parent.parent / "scorecards" / "outbound_sal
 def test_do_not_call_request_must_be_acknowledged_and_is_flagged():
     from callscore.pipeline.result import flags_for
 
-    card = scorecard.load(OUTBOUND)
+    card = scorecards.load(OUTBOUND)
     opening = [utter("agent", 1, 4, "Hi, it's Sam from Sunny Solar.", greeting=0.9, sales_identity=0.95),
                utter("agent", 4.5, 8, "I'm calling about an offer on panels.", sales_purpose=0.9,
                      product_disclosure=0.8)]

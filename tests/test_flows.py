@@ -256,7 +256,7 @@ def test_weekly_qa_report_flow_writes_the_report_and_draws_review_samples(prefec
 
 def test_a_truncated_recording_is_quarantined_with_its_reason_unless_partial_audio_is_allowed(tmp_path, monkeypatch):
     from callscore.flows import scoring
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
 
     import soundfile as sf
 
@@ -266,7 +266,7 @@ def test_a_truncated_recording_is_quarantined_with_its_reason_unless_partial_aud
     (tmp_path / "cut.wav").write_bytes(blob[: len(blob) // 2])  # the header still declares the whole 5 s
     [recording] = discover(str(tmp_path))
     store = fresh_store(tmp_path / "home", monkeypatch)
-    card = scorecard.load(DEFAULT_CARD)
+    card = scorecards.load(DEFAULT_CARD)
     outcome = scoring.score_and_store(recording, Settings.from_env(), card, None)
     assert outcome.status == "failed" and outcome.reason.startswith("truncated recording: header declares 5.0 s")
     with store.session() as session:
@@ -319,10 +319,10 @@ def test_already_scored_is_judged_against_the_judge_scoring_will_use(tmp_path):
     """With CALLSCORE_CLASSIFIER_DIR set, the nightly plan compares stored results with that folder's
     active judge, the one scoring uses (it used to read the default folder's)."""
     from callscore.flows.scoring import expected_versions
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
 
     root = tmp_path / "artifacts"
     root.mkdir()
     (root / "ACTIVE").write_text("judge-site-retrained\n")
     settings = Settings.from_env().model_copy(update={"classifier_dir": root})
-    assert expected_versions(settings, scorecard.load(settings.scorecard))["classifier"] == "judge-site-retrained"
+    assert expected_versions(settings, scorecards.load(settings.scorecard))["classifier"] == "judge-site-retrained"

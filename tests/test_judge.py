@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from callscore.models import judge, phrases
-from callscore.pipeline import scorecard
+from callscore.core import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 
 CARD = """
@@ -45,7 +46,7 @@ OPENING = """\
 def card(tmp_path_factory):
     path = tmp_path_factory.mktemp("card") / "words.yaml"
     path.write_text(CARD)
-    return scorecard.load(path)
+    return scorecards.load(path)
 
 
 def score_text(tmp_path, settings, card, name: str, body: str) -> dict:
@@ -93,7 +94,7 @@ def test_a_new_item_without_a_description_names_what_is_missing(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(CARD.replace("        description: The agent explains to the customer what a charge on their bill is for.\n", ""))
     with pytest.raises(scorecard.ScorecardError, match="explains_charges.*description"):
-        scorecard.load(path)
+        scorecards.load(path)
 
 
 def test_built_in_probabilities_are_calibrated_on_sentences_never_trained():

@@ -96,7 +96,7 @@ def no_classifier(monkeypatch):
 
 
 def test_result_says_the_speech_model_was_swapped_for_the_language(tmp_path, settings, no_classifier):
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
     from callscore.pipeline.score import score_call
 
     path = tmp_path / "silent.wav"  # no speech: the result is built without running the speech model
@@ -106,7 +106,7 @@ def test_result_says_the_speech_model_was_swapped_for_the_language(tmp_path, set
         out.setframerate(8000)
         out.writeframes(b"\0\0" * 8000)
     (tmp_path / "silent.json").write_text(json.dumps({"language": "ms"}))
-    card = scorecard.load(Path(__file__).resolve().parent.parent / "scorecards" / "default.yaml")
+    card = scorecards.load(Path(__file__).resolve().parent.parent / "scorecards" / "default.yaml")
     versions = score_call(path, settings.model_copy(update={"asr_model": "tiny.en"}), card)["versions"]
     assert versions["asr_model"] == "base" and "English-only" in versions["asr_model_note"]
 
@@ -127,7 +127,7 @@ def test_whisper_words_in_chinese_come_out_simplified():
 
 
 def _turn(words: list[str]):
-    from callscore.pipeline.record import Turn, Word
+    from callscore.core.record import Turn, Word
 
     return Turn("agent", 0.0, len(words), [Word(i, i + 0.8, w, 1.0, "ch0") for i, w in enumerate(words)], "ch0")
 
@@ -229,7 +229,7 @@ def test_numbers_that_are_not_the_national_id_are_left(language, sentence):
 
 
 def test_call_redaction_uses_the_call_language():
-    from callscore.pipeline.record import Turn, Word
+    from callscore.core.record import Turn, Word
     from callscore.pipeline.transcribe import redact_turns
 
     words = ("nombor kad saya " + spoken(CARD, "ms")).split()
@@ -250,7 +250,7 @@ HOLDS = {
 
 
 def _hold_call(language: str, start_score: float, end_score: float):
-    from callscore.pipeline.record import CallRecord, Interval, Roles, Turn, Utterance, Word
+    from callscore.core.record import CallRecord, Interval, Roles, Turn, Utterance, Word
 
     start, end = HOLDS[language]
     utterances = [Utterance("agent", 10, 13, start, "agent", {"hold_start": start_score}),
@@ -282,7 +282,7 @@ def test_announced_hold_is_not_dead_air_once_the_judge_hears_it(language):
 @pytest.mark.parametrize("language", sorted(HOLDS))
 def test_judge_hears_hold_announcements(language, settings):
     from callscore.models import phrases
-    from callscore.pipeline.record import Utterance
+    from callscore.core.record import Utterance
 
     start, end = (Utterance("agent", 0, 1, text, "agent") for text in HOLDS[language])
     phrases.score_utterances([start, end], phrases.active(settings.classifier_dir))
@@ -296,7 +296,7 @@ def test_nightly_scores_a_call_in_its_sidecar_language_once(tmp_path, monkeypatc
 
     from callscore.flows import scoring
     from callscore.flows.discover import discover
-    from callscore.pipeline import scorecard
+    from callscore.models import scorecards
 
     inbox, home = tmp_path / "inbox", tmp_path / "home"
     inbox.mkdir()
@@ -306,7 +306,7 @@ def test_nightly_scores_a_call_in_its_sidecar_language_once(tmp_path, monkeypatc
     monkeypatch.setenv("CALLSCORE_HOME", str(home))
     monkeypatch.setenv("CALLSCORE_DB_URL", f"sqlite:///{home / 'callscore.db'}")
     settings = Settings.from_env(asr_model="tiny.en")
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     [recording] = discover(str(inbox))
     assert scoring.score_and_store(recording, settings, card, None).status == "scored"
     assert scoring.plan(settings, [recording], scoring.expected_versions(settings, card)) == ([], 1)

@@ -6,7 +6,7 @@ import pytest
 
 from callscore.models import phrases, registry, training
 from callscore.models.phrases import ARTIFACTS, TrainingConfig
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 from conftest import FIXTURES
 
@@ -71,7 +71,7 @@ def test_tampered_artifact_is_refused(trained_twice, tmp_path):
 
 
 def test_activate_and_rollback_change_what_score_uses(artifacts, trained_twice, settings):
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     local = settings.model_copy(update={"classifier_dir": artifacts})
     shipped = phrases.active_version(artifacts)
     new = trained_twice[1].name

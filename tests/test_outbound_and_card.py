@@ -12,7 +12,7 @@ import soundfile as sf
 from sqlalchemy import inspect, text
 from starlette.testclient import TestClient
 
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 from callscore.settings import REPO_ROOT, Settings
 from callscore.store import Store
@@ -27,7 +27,7 @@ CARD_TRACES = [r"4\D?5\D?3\D?2", r"0\D?1\D?5\D?1", r"1\D?2\D?8\D?3", r"0\D?3\D?6
 
 @pytest.fixture(scope="module")
 def outbound(settings):
-    card = scorecard.load(OUTBOUND)
+    card = scorecards.load(OUTBOUND)
     return {name: score_call(FIXTURES / f"{name}.ogg", settings, card) for name in ("outbound_honoured", "outbound_ignored")}
 
 
@@ -73,7 +73,7 @@ def test_a_spoken_card_number_leaves_no_trace(tmp_path, monkeypatch):
     monkeypatch.setenv("CALLSCORE_DB_URL", url)
     settings = Settings.from_env(cache_dir=tmp_path / "cache")
     source = FIXTURES / "card_call.ogg"
-    result = score_call(source, settings, scorecard.load(settings.scorecard))
+    result = score_call(source, settings, scorecards.load(settings.scorecard))
     assert {r["type"] for r in result["redactions"]} >= {"card_number", "security_code"}
     assert _traces(json.dumps(result)) == []
 

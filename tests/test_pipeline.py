@@ -7,7 +7,7 @@ import sys
 import jsonschema
 import pytest
 
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 from conftest import FIXTURES, TRUTH, overlap
 
@@ -79,7 +79,7 @@ def test_swapped_channels_are_detected_by_auto(tmp_path, settings, stereo_record
 
 
 def test_scoring_the_stereo_call(settings):
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     result = score_call(FIXTURES / "stereo_call.ogg", settings, card)
     outcomes = {item: check["outcome"] for item, check in result["checks"].items()}
     assert outcomes == {"greeting": "pass", "recording_disclosure": "pass", "verify_identity": "pass",
@@ -107,7 +107,7 @@ def test_scoring_the_stereo_call(settings):
 
 
 def test_music_only_gets_not_applicable_and_a_flag(settings):
-    card = scorecard.load(settings.scorecard)
+    card = scorecards.load(settings.scorecard)
     result = score_call(FIXTURES / "music.ogg", settings, card)
     assert result["flags"] == ["no_speech"]
     assert {c["outcome"] for c in result["checks"].values()} == {"not_applicable"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from callscore.pipeline import scorecard
+from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 from callscore.pipeline.transcript_input import TranscriptError, load_transcript, parse
 from callscore.settings import REPO_ROOT, Settings
@@ -20,7 +20,7 @@ SCHEMA = json.loads((REPO_ROOT / "pipeline" / "result.schema.json").read_text())
 
 @pytest.fixture(scope="module")
 def card():
-    return scorecard.load(REPO_ROOT / "scorecards" / "default.yaml")
+    return scorecards.load(REPO_ROOT / "scorecards" / "default.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 from callscore.languages import script_normalised, whisper_language
 from callscore.pipeline.activity import HOP_S, runs
 from callscore.pipeline.audio import SAMPLE_RATE
-from callscore.pipeline.record import Word
+from callscore.core.record import Word
 
 # Whisper needs a little context around each voiced stretch or it clips first and last words.
 CHUNK_PAD_S = 0.25
