@@ -9,7 +9,7 @@ from pathlib import Path
 
 from callscore import languages
 from callscore.checks import run_checks
-from callscore.models import judge, multilingual, phrases
+from callscore.models import judge, phrases
 from callscore.pipeline import result as results
 from callscore.pipeline.audio import AudioError
 from callscore.core.scorecard import Scorecard
@@ -34,10 +34,7 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                                      classifier.version, Path(path).stem)
     else:
         started = time.perf_counter()
-        if record.language == languages.DEFAULT:
-            judge.score_items(record.utterances, card.items, classifier)
-        else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
-            multilingual.score_utterances(record.utterances, card.items)
+        judge.score_items(record.utterances, card.items, classifier)
         checks, context = run_checks(record, card, settings.min_silence_s)
         record.timings["checks_s"] = time.perf_counter() - started
         record.timings["total_s"] += record.timings["checks_s"]
