@@ -50,7 +50,7 @@ Per type: entities, caught (all words of the entity masked, whatever mask type),
 (share of caught entities masked with the right type). Then the false-redaction rates: share of
 look-alike lines with any word masked, share of words outside entities masked; and precision, the share of
 masked words that are inside an entity. The scoring is
-`callscore.pipeline.redact.evaluate`, the same function the tests assert on.
+`callscore.pipeline.redaction.evaluation.evaluate`, the same function the tests assert on.
 """
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ from pathlib import Path
 
 from common import table
 
-from callscore.pipeline.redact import TYPES, RedactionConfig, evaluate
+from callscore.pipeline.redact import TYPES, RedactionConfig
+from callscore.pipeline.redaction.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = [ROOT / "tests" / name for name in

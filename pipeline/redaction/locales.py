@@ -1,11 +1,11 @@
 """What redaction needs to know of each language beyond English (issue 16): how digits are said, the words
 that say what a number is (card, phone, identity card...), and the national identifiers of the country.
 
-Redaction itself (pipeline/redact.py) reads English. A call in another language is brought to it word by
-word: a number word becomes the English one ("empat" -> "four", "四" -> "four", "нуль" -> "zero"), so
-the card, phone and id rules that work on "four one one one" work unchanged, including English words said
-in the same call (code-switching). The masks land on the original words: only the detector sees the
-translation.
+The recognisers (pipeline/redaction/recognisers/) read English. A call in another language is brought to
+them word by word: a number word becomes the English one ("empat" -> "four", "四" -> "four", "нуль" ->
+"zero"), so the card, phone and id rules that work on "four one one one" work unchanged, including English
+words said in the same call (code-switching). The masks land on the original words: only the recognisers
+see the translation.
 
 Number words for tens and hundreds ("puluh", "ratus", "十", "百") are left as they are: they break a
 digit run, so a price or a quantity said in words ("empat ratus lima puluh ringgit") never becomes a
@@ -44,7 +44,7 @@ class NationalId:
 class Locale:
     code: str
     numbers: dict[str, str]  # word -> English number word
-    topics: list[tuple[str, str]]  # (topic of redact.TOPICS, regex over this language's words)
+    topics: list[tuple[str, str]]  # (topic of context.TOPICS, regex over this language's words)
     ids: tuple[NationalId, ...] = ()
     split_characters: bool = False  # written without spaces (Chinese): numbers and cue words are found inside a word
 

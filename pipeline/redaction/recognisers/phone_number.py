@@ -1,0 +1,40 @@
+"""Phone numbers: 7-13 digits where a phone was named nearest; without a cue, only numbers shaped like a
+person's line (a UK 01/02/07 number, +44..., a US 3-3-4 number), never where an order or a price was named.
+A UK non-geographic number (0800, 0345...) is a company's line, not personal data."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from callscore.pipeline.redaction.context import everyday_rivals, wins
+from callscore.pipeline.redaction.digit_runs import Run
+from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
+from callscore.pipeline.redaction.spoken_text import SpokenText
+
+NOT_PHONE = ("card", "account", "sortcode", "dob", "ssn", "expiry")  # named nearer, the number is that
+
+
+def find(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
+    toks = text.toks
+    gb, us = "en_GB" in text.locales, "en_US" in text.locales
+
+    def plus(run: Run) -> bool:
+        return run.t0 > 0 and toks[run.t0 - 1].text in ("+", "plus")
+
+    def shaped_like_a_line(run: Run) -> bool:
+        d, n, groups = run.digits, run.n, [g for g in run.groups if g]
+        return (gb and n in (10, 11) and d[0] == "0" and d[:2] not in ("03", "08")) or \
+            (plus(run) and 10 <= n <= 13) or \
+            (us and n == 10 and groups == [3, 3, 4] and not run.spoken and d[0] in "23456789") or \
+            (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4])
+
+    def is_phone(run: Run, c: dict[str, int]) -> bool:
+        rivals = everyday_rivals(run.n)
+        if 7 <= run.n <= 13 and wins(c, "phone", rivals + NOT_PHONE, within=20):
+            return True
+        return not wins(c, rivals, ("phone",), within=20) and shaped_like_a_line(run)
+
+    for run in claim_runs(text, claims, is_phone):
+        yield text.run_words(run) | ({toks[run.t0 - 1].word} if plus(run) else set())
+
+
+PHONE_NUMBER = Recogniser("phone_number", "phone_number", find)
