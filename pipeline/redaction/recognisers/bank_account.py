@@ -1,10 +1,12 @@
 """Bank details: UK sort codes (6 digits where the sort code was named), account and routing numbers (6-17
-digits where the account was named nearest), and IBANs anywhere, written or spelled, checked by their
-mod-97 check digits."""
+digits where the account was named nearest), and IBANs anywhere, written or spelled, checked by python-stdnum
+(check digits, and the country's length and format)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
+from stdnum import iban
 
 from callscore.pipeline.redaction.context import everyday_rivals, wins
 from callscore.pipeline.redaction.digit_runs import Run
@@ -13,14 +15,6 @@ from callscore.pipeline.redaction.spelled import longest_match
 from callscore.pipeline.redaction.spoken_text import SpokenText
 
 _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z\d]{11,30}")
-
-
-def _iban_ok(code: str) -> bool:
-    moved = code[4:] + code[:4]
-    try:
-        return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
-    except ValueError:
-        return False
 
 
 def _sort_code(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
@@ -39,7 +33,7 @@ def _account_number(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
 
 def _iban(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
     for i in range(len(text.toks)):
-        got = longest_match(text.toks, i, _IBAN, _iban_ok)
+        got = longest_match(text.toks, i, _IBAN, iban.is_valid)
         if got is not None:
             yield text.span_words(i, got[0])
 

@@ -11,6 +11,8 @@ import functools
 import re
 from collections.abc import Iterator
 
+from stdnum.us import ssn
+
 from callscore.pipeline.redaction.context import everyday_rivals, wins
 from callscore.pipeline.redaction.digit_runs import Run
 from callscore.pipeline.redaction.locales import LOCALES, NationalId
@@ -44,11 +46,12 @@ def _country_id(nid: NationalId, text: SpokenText, claims: Claims) -> Iterator[s
 
 
 def _social_security_number(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
-    """Nine digits where the SSN was named nearest, or written 123-45-6789 where nothing else was named."""
+    """Nine digits where the SSN was named nearest (a digit may be misheard), or written 123-45-6789, valid by the
+    SSA's rules (python-stdnum: no area 000, 666 or 9xx, no group 00...), where nothing else was named."""
     def is_ssn(run: Run, c: dict[str, int]) -> bool:
         if run.n != 9:
             return False
-        written = [g for g in run.groups if g] == [3, 2, 4] and "-" in run.seps
+        written = [g for g in run.groups if g] == [3, 2, 4] and "-" in run.seps and ssn.is_valid(run.digits)
         return wins(c, "ssn", everyday_rivals(run.n) + ("phone", "account", "card"), within=20) or \
             written and not wins(c, "neg", ("ssn",))
     for run in claim_runs(text, claims, is_ssn):

@@ -5,12 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
 from callscore.pipeline.redaction.context import everyday_rivals, wins
 from callscore.pipeline.redaction.digit_runs import Run
 from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
 from callscore.pipeline.redaction.spoken_text import SpokenText
 
+# what a person's own number is; a company's line (freephone 0800, shared-cost 0345, premium 09...) is no
+# personal data
+PERSONAL_LINES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE,
+                  PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.VOIP}
 NOT_PHONE = ("card", "account", "sortcode", "dob", "ssn", "expiry")  # named nearer, the number is that
+
+
+def _personal_line(digits: str, region: str | None) -> bool:
+    """Is this a valid number of a person's line in the region's numbering plan (phonenumbers)?"""
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in PERSONAL_LINES
 
 
 def find(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
@@ -22,10 +38,10 @@ def find(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
 
     def shaped_like_a_line(run: Run) -> bool:
         d, n, groups = run.digits, run.n, [g for g in run.groups if g]
-        return (gb and n in (10, 11) and d[0] == "0" and d[:2] not in ("03", "08")) or \
-            (plus(run) and 10 <= n <= 13) or \
-            (us and n == 10 and groups == [3, 3, 4] and not run.spoken and d[0] in "23456789") or \
-            (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4])
+        return (gb and n in (10, 11) and d[0] == "0" and _personal_line(d, "GB")) or \
+            (plus(run) and 10 <= n <= 13 and _personal_line("+" + d, None)) or \
+            (us and n == 10 and groups == [3, 3, 4] and not run.spoken and _personal_line(d, "US")) or \
+            (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4] and _personal_line(d, "US"))
 
     def is_phone(run: Run, c: dict[str, int]) -> bool:
         rivals = everyday_rivals(run.n)
