@@ -15,6 +15,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Without PREFECT_API_URL a flow starts a temporary Prefect server and gives it 20 s to answer; two nightly runs
+# starting together on 2 busy cores took longer, and both exited having scored nothing (bench/load.py).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 # pyannote warns at import that torchcodec cannot load; pyannote never decodes audio here
 # (pipeline.audio does), so the warning would only alarm users.
