@@ -1,5 +1,6 @@
-"""Columns analytics groups by, filled when a result is stored (store_result calls on_result_stored): talk metrics
-(call_metrics), script-step order (item_results.out_of_order) and the recording's telephony record from its sidecar.
+"""Columns analytics groups by, filled when a result is stored (store_result: the store's write, then
+on_result_stored): talk metrics (call_metrics), script-step order (item_results.out_of_order) and the
+recording's telephony record from its sidecar.
 `backfill` fills them for results stored before those columns existed."""
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from callscore.analytics import telephony
+from callscore.store import repository
 from callscore.store.analytics_models import CallMetrics, ReviewSample
 from callscore.store.models import Call, ItemResult, Result
 
@@ -37,6 +39,16 @@ def record_script_order(session: Session, result_id: int, document: dict) -> Non
         if steps:
             session.execute(update(ItemResult).where(ItemResult.result_id == result_id, ItemResult.item_id.in_(steps))
                             .values(out_of_order=flag))
+
+
+def store_result(session: Session, document: dict, source: str, call_info: dict | None = None,
+                 run_id: int | None = None) -> int | None:
+    """Store a scored call (store.repository.store_result: the result id, or None when already stored) with
+    the columns analytics groups by; every app stores results this way."""
+    result_id = repository.store_result(session, document, source, call_info, run_id)
+    if result_id is not None:
+        on_result_stored(session, result_id, document)
+    return result_id
 
 
 def on_result_stored(session: Session, result_id: int, document: dict) -> None:

@@ -14,7 +14,7 @@ from common import corpus_calls, peak_rss_mb, table
 
 from callscore.diarization import mono
 from callscore.diarization.assign import turns_from_masks
-from callscore.pipeline.audio import decode
+from callscore.audio.decode import decode
 from callscore.pipeline.evaluate import der
 
 

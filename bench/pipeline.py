@@ -17,7 +17,7 @@ from collections import defaultdict
 from common import corpus_calls, peak_rss_mb, table
 
 from callscore.models import registry
-from callscore.pipeline.audio import decode
+from callscore.audio.decode import decode
 from callscore.pipeline.evaluate import der, role_agreement
 from callscore.pipeline.transcribe import transcribe_call
 from callscore.languages import whisper_language

@@ -33,7 +33,7 @@ def main() -> None:
     from callscore.review.app import create_app
     from callscore.settings import Settings
     from callscore.store import Store
-    from callscore.store.repository import store_result
+    from callscore.analytics.metrics import store_result
 
     work = Path(tempfile.mkdtemp(prefix="callscore-shots-"))
     url = f"sqlite:///{work / 'store.db'}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".wma", ".au", ".aiff"}
+from callscore.audio.decode import AUDIO_SUFFIXES
 
 
 @dataclass
@@ -54,7 +54,7 @@ def run_batch(paths: list[Path], work: Callable[[Path], None], describe: str) ->
             work(path)
             summary.done.append(str(path))
         except Exception as error:  # one bad call must never stop the batch
-            from callscore.pipeline.audio import AudioError
+            from callscore.audio.decode import AudioError
 
             cause = error.cause if isinstance(error, AudioError) else f"{type(error).__name__}: {error}"
             summary.failed[str(path)] = cause

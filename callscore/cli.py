@@ -95,6 +95,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from callscore.batch import expand, run_batch
     from callscore.models import scorecards
+    from callscore.pipeline import result as results
     from callscore.pipeline.score import score_call, write_json
 
     settings = _settings(args)
@@ -105,26 +106,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         result = score_call(path, settings, card)
         write_json(args.out / f"{result['call_id']}.json", result)
         if len(paths) == 1:
-            print(render_result(result))
+            print(results.summary(result))
 
     return _finish(run_batch(paths, work, "scoring"), len(paths))
-
-
-def render_result(result: dict) -> str:
-    score = result["score"]
-    if score["percent"] is None:  # no item applied: a percentage of 0 points out of 0 means nothing to a reader
-        why = "no speech" if "no_speech" in result["flags"] else "every item not applicable"
-        headline = f"{result['call_id']}: no score (no applicable items: {why})"
-    else:
-        headline = f"{result['call_id']}: {score['percent']}% ({score['points']:g}/{score['max_points']:g})"
-    lines = [headline
-             + ("  AUTO-FAIL" if score["auto_failed"] else "") + (f"  flags: {', '.join(result['flags'])}"
-                                                                   if result["flags"] else "")]
-    for item, check in result["checks"].items():
-        quote = check["evidence"][0] if check["evidence"] else None
-        where = f"  [{quote['start']:.1f}s] {quote['text'][:70]}" if quote else ""
-        lines.append(f"  {item:<22} {check['outcome']:<15} {check['confidence']:.2f}{where}")
-    return "\n".join(lines)
 
 
 def _finish(summary, count: int) -> int:

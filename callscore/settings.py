@@ -20,7 +20,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 # pyannote warns at import that torchcodec cannot load; pyannote never decodes audio here
-# (pipeline.audio does), so the warning would only alarm users.
+# (audio.decode does), so the warning would only alarm users.
 warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed correctly")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from callscore.pipeline.activity import HOP_S, runs
+from callscore.audio.activity import HOP_S, runs
 from callscore.core.record import Turn, Word
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from callscore.models import registry
-from callscore.pipeline.activity import HOP_S, clean_mask, runs
-from callscore.pipeline.audio import SAMPLE_RATE
+from callscore.audio.activity import HOP_S, clean_mask, runs
+from callscore.audio.decode import SAMPLE_RATE
 
 WINDOW_S = 10.0
 MAX_PIECE_S = 3.0

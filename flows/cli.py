@@ -94,7 +94,7 @@ def cmd_calls_list(args: argparse.Namespace) -> int:
 
 
 def cmd_calls_show(args: argparse.Namespace) -> int:
-    from callscore.cli import render_result
+    from callscore.pipeline.result import summary
     from callscore.store.repository import call_detail
 
     with _store().session() as session:
@@ -108,7 +108,7 @@ def cmd_calls_show(args: argparse.Namespace) -> int:
     print(f"{detail['call_id']}  agent {detail['agent_id'] or '?'}  team {detail['team'] or '?'}  "
           f"time {detail['call_time'] or '?'}  state {detail['state']}")
     if detail["result"]:
-        print(render_result(detail["result"]))
+        print(summary(detail["result"]))
     for version in detail["versions"]:
         print(f"  result {version['result_id']} {version['created_at'][:19]} {version['scorecard']} "
               f"{version['asr_model']} {version['classifier']}{'  (current)' if version['is_current'] else ''}")

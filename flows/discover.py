@@ -14,7 +14,7 @@ from typing import Iterator
 
 import fsspec
 
-from callscore.batch import AUDIO_SUFFIXES
+from callscore.audio.decode import AUDIO_SUFFIXES
 from callscore.pipeline.transcript_input import sniff, transcript_candidates
 from callscore.store.call_info import SidecarError, from_sidecar, parse_time
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import OperationalError
 
 from callscore.flows.discover import Recording, local_copy
-from callscore.pipeline.audio import AudioError
+from callscore.audio.decode import AudioError
 from callscore.core.scorecard import Scorecard
 from callscore.settings import Settings
 from callscore.store import open_store
-from callscore.store.repository import quarantine, quarantined, scored_keys, store_result
+from callscore.analytics.metrics import store_result
+from callscore.store.repository import quarantine, quarantined, scored_keys
 
 # OSErrors that retrying cannot fix.
 PERMANENT_OS_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)

@@ -20,7 +20,7 @@ import numpy as np
 
 from callscore.models import phrases, registry, training
 from callscore.models.phrases import TRAINING
-from callscore.pipeline.audio import SAMPLE_RATE
+from callscore.audio.decode import SAMPLE_RATE
 
 OUTPUT = TRAINING / "phrases_asr.jsonl"
 TELEPHONE_RATE = 8000

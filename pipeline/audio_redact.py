@@ -18,7 +18,7 @@ from typing import Iterable, Literal
 
 import numpy as np
 
-from callscore.pipeline.audio import _read as read_native, file_sha256
+from callscore.audio.decode import _read as read_native, file_sha256
 
 PAD_S = 0.15
 TONE_HZ = 1000.0
@@ -91,16 +91,3 @@ def _write_atomically(target: Path, samples: np.ndarray, rate: int) -> None:
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)
-
-
-def stored_redactions(session, call_id: str) -> list[dict]:
-    """What to cover in a stored call's audio: the current result's redactions and any added by hand."""
-    from sqlalchemy import select
-
-    from callscore.store.models import Redaction
-    from callscore.store.repository import current_result
-
-    result = current_result(session, call_id)
-    found = list(((result.document or {}).get("redactions") or []) if result is not None else [])
-    return found + [{"type": r.kind, "start": r.start_s, "end": r.end_s}
-                    for r in session.scalars(select(Redaction).where(Redaction.call_id == call_id))]

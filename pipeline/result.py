@@ -74,3 +74,21 @@ def no_speech(audio_meta: dict, sha256: str, card: Scorecard, reason: str, asr_m
         versions=versions(asr_model, classifier_version, card),
         timings={},
     )
+
+
+def summary(result: dict) -> str:
+    """The lines `callscore score` prints for one call: the score, its flags and each item's verdict."""
+    score = result["score"]
+    if score["percent"] is None:  # no item applied: a percentage of 0 points out of 0 means nothing to a reader
+        why = "no speech" if "no_speech" in result["flags"] else "every item not applicable"
+        headline = f"{result['call_id']}: no score (no applicable items: {why})"
+    else:
+        headline = f"{result['call_id']}: {score['percent']}% ({score['points']:g}/{score['max_points']:g})"
+    lines = [headline
+             + ("  AUTO-FAIL" if score["auto_failed"] else "") + (f"  flags: {', '.join(result['flags'])}"
+                                                                   if result["flags"] else "")]
+    for item, check in result["checks"].items():
+        quote = check["evidence"][0] if check["evidence"] else None
+        where = f"  [{quote['start']:.1f}s] {quote['text'][:70]}" if quote else ""
+        lines.append(f"  {item:<22} {check['outcome']:<15} {check['confidence']:.2f}{where}")
+    return "\n".join(lines)

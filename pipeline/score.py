@@ -11,7 +11,7 @@ from callscore import languages
 from callscore.checks import run_checks
 from callscore.models import judge, phrases
 from callscore.pipeline import result as results
-from callscore.pipeline.audio import AudioError
+from callscore.audio.decode import AudioError
 from callscore.core.scorecard import Scorecard
 from callscore.pipeline.transcribe import transcribe_call
 from callscore.pipeline.transcript_input import is_transcript_file, load_transcript

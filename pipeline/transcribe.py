@@ -10,8 +10,8 @@ from callscore.diarization import mono as mono_diarization
 from callscore.diarization import roles as role_detection
 from callscore.diarization.assign import assign_words, turns_from_masks
 from callscore.models import phrases, registry
-from callscore.pipeline.activity import channel_activity, mask_intervals
-from callscore.pipeline.audio import Audio, AudioError, decode
+from callscore.audio.activity import channel_activity, mask_intervals
+from callscore.audio.decode import Audio, AudioError, decode
 from callscore.core.record import CallRecord, Turn
 from callscore.pipeline.redact import RedactionConfig, redact_words
 from callscore.pipeline.utterances import split_turns

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from callscore.batch import AUDIO_SUFFIXES
+from callscore.audio.decode import AUDIO_SUFFIXES
 from callscore.core.text import split_words
-from callscore.pipeline.audio import AudioError, file_sha256
+from callscore.audio.decode import AudioError, file_sha256
 from callscore.core.record import CallRecord, Interval, Roles, Turn, Word
 
 TRANSCRIPT_SUFFIXES = {".json", ".txt"}

@@ -21,14 +21,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from callscore.pipeline import audio_redact
-from callscore.pipeline.audio import AudioError
+from callscore.audio.decode import AudioError
 from callscore.review import analytics_pages, auth, disputes, inputs, recordings, service
 from callscore.review.inputs import BadInput, Id
 from callscore.review.service import Forbidden, ReviewError
 from callscore.settings import Settings
 from callscore.store import Store, open_store
 from callscore.store.models import Redaction, ReviewEvent, User, utcnow
-from callscore.store.repository import current_result
+from callscore.store.repository import current_result, stored_redactions
 from callscore.store.review_models import CalibrationSession
 
 HERE = Path(__file__).resolve().parent
@@ -328,7 +328,7 @@ def create_app(store: Store | str | None = None, settings: Settings | None = Non
         user = require_user(request)
         with store.session() as session:
             found = service.audio_path(session, call_id, user)
-            redactions = audio_redact.stored_redactions(session, call_id) if found is not None else []
+            redactions = stored_redactions(session, call_id) if found is not None else []
         if found is None:
             return PlainTextResponse("no recording for this call", status_code=404)
         path, sha256 = found

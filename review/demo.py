@@ -48,7 +48,7 @@ def segments(turns=STEREO_TURNS) -> list[dict]:
 
 def _sha256_of(audio_path: str) -> str | None:
     """A local recording's real hash: the review app serves a recording only when it matches the stored one."""
-    from callscore.pipeline.audio import file_sha256
+    from callscore.audio.decode import file_sha256
 
     return file_sha256(Path(audio_path)) if audio_path and Path(audio_path).is_file() else None
 
@@ -101,7 +101,8 @@ def seed(store, audio_path: str | Path, password: str = DEMO_PASSWORD) -> dict:
     from datetime import datetime
 
     from callscore.review.auth import hash_password
-    from callscore.store.repository import add_user, store_result
+    from callscore.analytics.metrics import store_result
+    from callscore.store.repository import add_user
 
     card = default_card()
     audio = str(audio_path)

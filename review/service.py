@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, defer
 
-from callscore.pipeline import scorecard as scorecards
+from callscore.core import scorecard as scorecards
+from callscore.models.scorecards import load as load_scorecard
 from callscore.pipeline.transcript_input import is_transcript_file
 from callscore.settings import REPO_ROOT
 from callscore.store.models import (REVIEW_STATES, Call, ItemResult, Redaction, Result, Review, ReviewEvent,
@@ -41,7 +42,7 @@ class Forbidden(PermissionError):
 @functools.cache
 def _load_card(path: str, mtime: float) -> scorecards.Scorecard | None:
     try:
-        return scorecards.load(path)
+        return load_scorecard(path)
     except (ValueError, OSError):
         return None
 
@@ -73,7 +74,7 @@ def card_for(tag: str | None, default: Path) -> scorecards.Scorecard:
     for path, card in cards:
         if path == Path(default):
             return card
-    return scorecards.load(default)
+    return load_scorecard(default)
 
 
 def card_matches(card: scorecards.Scorecard, tag: str | None) -> bool:

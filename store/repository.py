@@ -14,8 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
 from callscore.store.call_info import known_meta
-from callscore.store.models import (Call, ItemResult, Quarantine, Result, Review, ReviewEvent, ReviewItem, Run, User,
-                                    utcnow)
+from callscore.store.models import (Call, ItemResult, Quarantine, Redaction, Result, Review, ReviewEvent, ReviewItem,
+                                    Run, User, utcnow)
 
 CALL_FIELDS = ("agent_id", "team", "call_time", "queue", "campaign", "meta")  # from sidecar / file name
 VERSION_KEYS = ("asr_model", "classifier", "scorecard")  # with call_id + sha256: what makes a result unique
@@ -32,7 +32,8 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
                  run_id: int | None = None) -> int | None:
     """Store one callscore.result/1 document as the call's current result. Returns the new result id,
     or None when this recording was already stored with the same versions (a rerun or a race).
-    Never touches reviews; a call nobody has reviewed yet goes to_review when its result has flags."""
+    Never touches reviews; a call nobody has reviewed yet goes to_review when its result has flags.
+    The columns analytics groups by are analytics.metrics.store_result's to fill: use that one to store."""
     insert = dialect_insert(session)
     call_id, audio = document["call_id"], document["audio"]
     call_values = {"id": call_id, "source_path": source, "sha256": document["sha256"],
@@ -66,8 +67,6 @@ def store_result(session: Session, document: dict, source: str, call_info: dict 
     session.execute(update(Call).where(Call.id == call_id, Call.review_state.in_(("provisional", "to_review")))
                     .values(review_state="to_review" if document["flags"] else "provisional"))
     session.execute(delete(Quarantine).where(Quarantine.path == source))  # it scores now
-    from callscore.analytics.metrics import on_result_stored  # talk-metric columns, review-sample flag
-    on_result_stored(session, result_id, document)
     return result_id
 
 
@@ -298,3 +297,11 @@ def reviewed_outcomes(session: Session, call_id: str) -> dict[str, dict]:
         "newest_machine_outcome": newest.get(item.item_id) if newest.get(item.item_id) != item.human_outcome else None,
         "newest_result_id": current.id if current else None,
     } for item in review.items}
+
+
+def stored_redactions(session: Session, call_id: str) -> list[dict]:
+    """What to cover in a stored call's audio: the current result's redactions and any added by hand."""
+    result = current_result(session, call_id)
+    found = list(((result.document or {}).get("redactions") or []) if result is not None else [])
+    return found + [{"type": r.kind, "start": r.start_s, "end": r.end_s}
+                    for r in session.scalars(select(Redaction).where(Redaction.call_id == call_id))]

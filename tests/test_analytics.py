@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from callscore.analytics import coaching, query, report, sampling, script, stats, targets, telephony
+from callscore.analytics import coaching, metrics, query, report, sampling, script, stats, targets, telephony
 from callscore.analytics.query import Filters
 from callscore.core import scorecard as scorecards
 from callscore.review import demo
@@ -126,7 +126,7 @@ def fill(store: Store, calls: list[dict]) -> None:
             doc = demo.document(call["call_id"], CARD, checks, turns=turns_of(call), duration_s=call["duration"],
                                 holds=call["holds"], dead_air=call["dead_air"])
             doc["talk"] = call["talk"]
-            repo.store_result(session, doc, f"/rec/{call['call_id']}.wav",
+            metrics.store_result(session, doc, f"/rec/{call['call_id']}.wav",
                               {"agent_id": call["agent"], "team": call["team"], "call_time": call["when"]})
             if call["human"]:
                 decisions = {item: (outcome, "heard it") for item, outcome in call["human"].items()
@@ -415,10 +415,10 @@ def test_a_call_without_a_time_is_filed_when_stored_until_its_time_is_known(tmp_
 
     store = Store(f"sqlite:///{tmp_path / 'filed.db'}")
     with store.session() as session, session.begin():
-        repo.store_result(session, demo.document("late-1", CARD), "/rec/late-1.wav")
+        metrics.store_result(session, demo.document("late-1", CARD), "/rec/late-1.wav")
         first = session.get(Call, "late-1").filed_at
         assert first is not None and abs((datetime.utcnow() - first).total_seconds()) < 60
-        repo.store_result(session, demo.document("late-1", CARD, sha256="e" * 64), "/rec/late-1.wav",
+        metrics.store_result(session, demo.document("late-1", CARD, sha256="e" * 64), "/rec/late-1.wav",
                           {"call_time": datetime(2026, 11, 3, 8)})
         session.expire_all()
         assert session.get(Call, "late-1").filed_at == datetime(2026, 11, 3, 8)
@@ -428,10 +428,10 @@ def test_a_call_without_a_time_is_filed_when_stored_until_its_time_is_known(tmp_
 def test_a_sidecar_with_queue_figures_becomes_the_recordings_telephony_record(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'side.db'}")
     with store.session() as session, session.begin():
-        repo.store_result(session, demo.document("side-1", CARD), "/rec/side-1.wav",
+        metrics.store_result(session, demo.document("side-1", CARD), "/rec/side-1.wav",
                           {"agent_id": "A9", "team": "Teal", "call_time": datetime(2026, 11, 17, 9),
                            "meta": {"wait_s": 42, "transfers": 1, "resolved": "yes"}})
-        repo.store_result(session, demo.document("side-2", CARD), "/rec/side-2.wav", {"meta": {"customer_tier": "gold"}})
+        metrics.store_result(session, demo.document("side-2", CARD), "/rec/side-2.wav", {"meta": {"customer_tier": "gold"}})
         rows = telephony.kpis(session, by="agent")
     assert rows == [{"key": "A9", "offered": 1, "answered": 1, "abandoned": 0, "abandon_rate": 0.0, "asa_s": 42.0,
                      "queue_wait_s": 42.0, "transfer_rate": 1.0, "fcr_rate": 1.0, "fcr_known": 1}]
@@ -489,7 +489,7 @@ def test_sampling_is_reproducible_per_agent_and_marks_the_queue(session, built):
 def test_a_rescored_sampled_call_keeps_its_sample_flag(session, built):
     call_id = sampling.sample_week(session, "2026-W45", per_agent=(4, 4))["B1"][0]
     doc = demo.document(call_id, CARD, {item: ("pass", 0.95, 0) for item in ITEMS}, sha256="f" * 64, dead_air=[])
-    repo.store_result(session, doc, "/rec/new.wav", {})
+    metrics.store_result(session, doc, "/rec/new.wav", {})
     assert "sampled" in repo.current_result(session, call_id).flags
     session.rollback()
 
@@ -578,7 +578,7 @@ def test_targets_and_coaching_over_http(web, built):
 def test_a_team_with_few_calls_says_so_instead_of_drawing(web, built):
     with built[0].session() as session, session.begin():
         for n in range(2):
-            repo.store_result(session, demo.document(f"tiny-{n}", CARD), f"/rec/tiny-{n}.wav",
+            metrics.store_result(session, demo.document(f"tiny-{n}", CARD), f"/rec/tiny-{n}.wav",
                               {"agent_id": "T1", "team": "Tiny", "call_time": datetime(2026, 10, 5 + n, 9)})
     page = web("lea").get("/analytics/teams/Tiny?since=2026-10-01&until=2026-10-31").text
     assert "Not enough calls (2)" in page and "Not enough calls for a trend" in page

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from callscore.pipeline.audio import SAMPLE_RATE, AudioError, decode
+from callscore.audio.decode import SAMPLE_RATE, AudioError, decode
 from conftest import FIXTURES
 
 SOURCE = FIXTURES / "stereo_call.ogg"

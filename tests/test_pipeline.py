@@ -146,7 +146,7 @@ def test_a_turn_the_asr_left_empty_is_transcribed_again(settings, stereo_record)
     import copy
 
     from callscore.models import registry
-    from callscore.pipeline.audio import decode
+    from callscore.audio.decode import decode
     from callscore.pipeline.transcribe import retry_dropped_speech
 
     audio = decode(FIXTURES / "stereo_call.ogg")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from callscore.languages import script_normalised, whisper_language
-from callscore.pipeline.activity import HOP_S, runs
-from callscore.pipeline.audio import SAMPLE_RATE
+from callscore.audio.activity import HOP_S, runs
+from callscore.audio.decode import SAMPLE_RATE
 from callscore.core.record import Word
 
 # Whisper needs a little context around each voiced stretch or it clips first and last words.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from callscore.pipeline.audio import SAMPLE_RATE
+from callscore.audio.decode import SAMPLE_RATE
 from callscore.core.record import Interval
 
 HOP_S = 0.01

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 SAMPLE_RATE = 16_000
+# What a folder or inbox counts as a recording
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".wma", ".au", ".aiff"}
 SILENCE_DBFS = -60.0
 # Decoded audio this much shorter than the container declares is a cut-short file. MP3 durations from
 # ffprobe include encoder padding (0.2 s seen at 8 kHz), so a small slack is allowed.
