@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from stdnum import luhn
 
-from callscore.pipeline.redact import Redaction, RedactionConfig, redact_text, redact_words
+from callscore.pipeline.redact import TYPES, Redaction, RedactionConfig, redact_text, redact_words
 from callscore.pipeline.redaction.evaluation import evaluate
 
 SET = Path(__file__).parent / "redaction_set.jsonl"
@@ -368,3 +368,4 @@ def test_the_config_chooses_the_recognisers_of_its_locales():
     assert "ms_MY_nric" in names(RedactionConfig.for_language("ms")) and "ms_MY_nric" not in names(RedactionConfig())
     # a digit run goes to the first recogniser that takes it: the card number before the phone number
     assert names(RedactionConfig()).index("card_number") < names(RedactionConfig()).index("phone_number")
+    assert {r.kind for r in RedactionConfig.for_language("uk").recognisers()} == set(TYPES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from callscore.pipeline.redaction import locales
 from callscore.pipeline.redaction.tokens import context_word
@@ -25,8 +26,10 @@ TOPICS = [
     ("security", r"(security (code|number|digits?)|c ?v ?v ?2?|c ?v ?c ?2?|c ?v ?(2|two)|c ?s ?c|cid|"
                  r"(?<!last )(?<!next )(?<!first )(?<!other )(three|four|3|4)( digit| digits| numbers| figures)|"
                  r"(back|reverse) of (the|your|my) card|"
-                 r"on the (back|reverse)|signature (strip|panel|box)|verification (code|number|value|digits?)|card code)"),
-    ("expiry", r"(expir\w*|exp|expy|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|runs out)"),
+                 r"on the (back|reverse)|signature (strip|panel|box)|verification (code|number|value|digits?)|"
+                 r"card code)"),
+    ("expiry", r"(expir\w*|exp|expy|exp date|valid (until|till|thru|through|to)|end date|good (thru|through)|"
+               r"runs out)"),
     ("dob", r"((?:date|day|month|year|place and date) (?:of|on|or|a|for) birth|birth year|dates of birth|"
             r"birth ?dates?|birthdays?|born|dob|d ?o ?b|d\.o\.b\.?)"),
     ("ni", r"(national insurance|insurance number|ni number|n ?i number|nino)"),
@@ -122,8 +125,22 @@ def wins(ctx: dict[str, int], topic: str | tuple, rivals: tuple, within: int = 9
     return all(ctx.get(r, 999) > best for r in rivals)
 
 
-
 def everyday_rivals(digit_count: int) -> tuple[str, ...]:
     """The topics that make a number of this many digits an everyday one: an order's or a ticket's, and a
     price's or a time's while it is short (no price or time said on a call has six digits)."""
     return ("neg", "price", "time") if digit_count <= 5 else ("neg",)
+
+
+@dataclass(frozen=True)
+class DigitCue:
+    """When digits are a value because of what was named near them (Presidio's context words): how many digits,
+    the topics that name the value, the topics that, named nearer, make the digits something else's (besides
+    the everyday ones), and how many words back the naming reaches."""
+    lengths: tuple[int, ...]
+    topics: tuple[str, ...]
+    rivals: tuple[str, ...]
+    within: int
+
+    def names(self, digit_count: int, near: dict[str, int]) -> bool:
+        return digit_count in self.lengths and \
+            wins(near, self.topics, everyday_rivals(digit_count) + self.rivals, within=self.within)

@@ -50,7 +50,6 @@ class Run:
         return self.words[-1]
 
 
-
 def _pronoun_one(toks: list[Token], i: int) -> bool:
     """'one' standing for a thing, not the digit: 'the one', 'a long one', 'the sixteen-digit one'."""
     if not toks[i].tail and i + 2 < len(toks) and all(digit_of(toks[j].text) for j in (i + 1, i + 2)) and \
@@ -80,9 +79,9 @@ def _group_size(toks: list[Token], i: int) -> bool:
 
 def _cvv_two(toks: list[Token], i: int) -> bool:
     """Is token i the "two" of a spelled-out CVV2/CVC2 ("c v v two, three four one")?"""
-    return toks[i].text in ("two", "2") and "".join(x.text for x in toks[max(i - 3, 0):i]).endswith(("cvv", "cvc", "cv")) \
+    spelled_before = "".join(x.text for x in toks[max(i - 3, 0):i])
+    return toks[i].text in ("two", "2") and spelled_before.endswith(("cvv", "cvc", "cv")) \
         and bool(toks[i].tail.strip() or digits_after(toks, i + 1) in (3, 4))
-
 
 
 def digit_runs(toks: list[Token]) -> list[Run]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from callscore.pipeline.redaction.context import DigitCue
 from callscore.pipeline.redaction.digit_runs import Run
 from callscore.pipeline.redaction.spoken_text import SpokenText
 
@@ -46,3 +47,9 @@ def claim_runs(text: SpokenText, claims: Claims, is_value: Callable[[Run, dict[s
         if a not in claims.runs and is_value(run, text.ctx.near(run.w0, run.w1)):
             claims.runs.add(a)
             yield run
+
+
+def find_named_digits(cue: DigitCue, text: SpokenText, claims: Claims) -> Iterator[set[int]]:
+    """The words of each digit run the cue names (a recogniser's find, with the cue bound)."""
+    for run in claim_runs(text, claims, lambda run, near: cue.names(run.n, near)):
+        yield text.run_words(run)

@@ -44,7 +44,6 @@ def spelled_chars(toks: list[Token], i: int) -> tuple[str, int, bool] | None:
     return None
 
 
-
 def spelled_matches(toks: list[Token], i: int, max_tokens: int = 12) -> Iterator[tuple[str, int, bool]]:
     """Yield (compact string, end token, all written) for growing spans from token i."""
     s, j, written = "", i, True
@@ -65,12 +64,12 @@ def spelled_matches(toks: list[Token], i: int, max_tokens: int = 12) -> Iterator
             return
 
 
-
-def longest_match(toks: list[Token], i: int, pattern: re.Pattern, valid: Callable[[str], bool] = bool
+def longest_match(matches: list[tuple[str, int, bool]], pattern: re.Pattern, valid: Callable[[str], bool] = bool
                   ) -> tuple[int, bool] | None:
-    """(end token, all written) of the longest code said from token i that fits the pattern and is valid."""
+    """(end token, all written) of the longest of the matches (spelled_matches from one token) that fits the
+    pattern and is valid."""
     best = None
-    for chars, end, written in spelled_matches(toks, i):
+    for chars, end, written in matches:
         if pattern.fullmatch(chars) and valid(chars):
             best = end, written
     return best

@@ -1,11 +1,12 @@
 """A call's words read once for every recogniser: tokens, digit runs and the context at each word."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from callscore.pipeline.redaction import locales
 from callscore.pipeline.redaction.context import Context
 from callscore.pipeline.redaction.digit_runs import Run, digit_runs
+from callscore.pipeline.redaction.spelled import spelled_matches
 from callscore.pipeline.redaction.tokens import Token, norm_word, tokenise
 
 
@@ -18,6 +19,8 @@ class SpokenText:
     ctx: Context
     locales: tuple[str, ...]  # en_GB, en_US and the call language's (locales.LOCALES)
     languages: list[locales.Locale]  # the locales that bring words of another language
+    # codes spelled from each token, read once for the postcode, NINO and IBAN recognisers
+    _spelled: dict[int, list[tuple[str, int, bool]]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def read(cls, words: list[str], locale_codes: tuple[str, ...]) -> SpokenText:
@@ -35,3 +38,9 @@ class SpokenText:
     def run_words(self, run: Run) -> set[int]:
         """The words a digit run covers, with the separators and "double"s between its digits."""
         return set(run.words) | self.span_words(run.t0, run.t1)
+
+    def spelled_from(self, i: int) -> list[tuple[str, int, bool]]:
+        """The letters and digits said from token i on, growing a token at a time (spelled.spelled_matches)."""
+        if i not in self._spelled:
+            self._spelled[i] = list(spelled_matches(self.toks, i))
+        return self._spelled[i]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from callscore.pipeline.redaction.context import everyday_rivals, wins
+from callscore.pipeline.redaction.context import DigitCue, wins
 from callscore.pipeline.redaction.dates import MONTHS, ORDINALS, date_at, date_digits, year_at
 from callscore.pipeline.redaction.digit_runs import COUNT_NOUNS, Run, written_date
 from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
@@ -18,6 +18,8 @@ from callscore.pipeline.redaction.spoken_text import SpokenText
 
 DOB_WITHIN = 25  # words between a date-of-birth cue and the date it asks for or names
 DOB_RIVALS = ("price", "neg", "expiry", "event")  # topics that, said nearer, make a date something else's
+BIRTH = DigitCue((4, 5, 6, 7, 8), ("dob",), ("expiry", "phone", "account", "event"), within=DOB_WITHIN)
+BIRTH_JUST_ASKED = DigitCue((4,), ("dob",), ("expiry", "phone", "account", "event"), within=8)
 DOB_REPEAT_GAP = 5  # a date this many words after a full date of birth is still one (a correction, a second person)
 # words between a date-of-birth cue (or a date of birth said without its year) and a year said on its own:
 # "born in '97", "DOB is 1988", "the fifth of november / and the year? / eighty two"
@@ -113,10 +115,9 @@ def _in_words(text: SpokenText, claims: Claims) -> list[set[int]]:
 def _in_digits(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
     """12/03/1985, 4/7/80, 120385, "one two oh three eight five"; and, just after the question, four spoken
     digits that make a date: "date of birth? nine, three, seventy"."""
-    def is_date_of_birth(run: Run, c: dict[str, int]) -> bool:
-        rivals = everyday_rivals(run.n) + ("expiry", "phone", "account", "event")
-        return (run.n in (5, 6, 7, 8) or written_date(run) and run.n == 4) and wins(c, "dob", rivals, within=25) or \
-            run.n == 4 and run.spoken and date_digits(run.digits) and wins(c, "dob", rivals, within=8)
+    def is_date_of_birth(run: Run, near: dict[str, int]) -> bool:
+        return (run.n != 4 or written_date(run)) and BIRTH.names(run.n, near) or \
+            run.spoken and date_digits(run.digits) and BIRTH_JUST_ASKED.names(run.n, near)
     for run in claim_runs(text, claims, is_date_of_birth):
         yield text.run_words(run)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from callscore.pipeline.redaction.context import everyday_rivals, wins
+from callscore.pipeline.redaction.context import DigitCue, wins
 from callscore.pipeline.redaction.dates import MONTHS, ORDINALS, date_at
 from callscore.pipeline.redaction.digit_runs import Run
 from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
@@ -13,6 +13,8 @@ from callscore.pipeline.redaction.spoken_text import SpokenText
 
 # topics that make a date someone's birthday, a price's or an order's, or a time
 NOT_EXPIRY = ("price", "neg", "dob", "time")
+EXPIRY = DigitCue((3, 4, 6), ("expiry",), ("security", "dob", "phone", "account"), within=15)  # MYY, MMYY, MMYYYY
+CARD_DATE = DigitCue((4,), ("card",), ("dob",), within=30)  # "04/26" said of the card
 
 
 def _day_month_year(text: SpokenText, births: set[int]) -> Iterator[set[int]]:
@@ -56,12 +58,9 @@ def _month_year(text: SpokenText, births: set[int]) -> Iterator[set[int]]:
 
 def _in_digits(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
     """MMYY, MYY, MMYYYY where the expiry was named nearest; 4 digits written with a slash near the card."""
-    def is_expiry(run: Run, c: dict[str, int]) -> bool:
-        rivals = everyday_rivals(run.n)
+    def is_expiry(run: Run, near: dict[str, int]) -> bool:
         slashed = "/" in run.seps or "." in run.seps
-        named = run.n in (3, 4, 6) and \
-            wins(c, ("expiry",), rivals + ("security", "dob", "phone", "account"), within=15)
-        if not (named or slashed and run.n == 4 and wins(c, "card", rivals + ("dob",), within=30)):
+        if not (EXPIRY.names(run.n, near) or slashed and CARD_DATE.names(run.n, near)):
             return False
         month = int(run.digits[:2]) if run.n in (4, 6) else int(run.digits[0])
         return 1 <= month <= 12

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from stdnum.us import ssn
 
-from callscore.pipeline.redaction.context import everyday_rivals, wins
+from callscore.pipeline.redaction.context import DigitCue, wins
 from callscore.pipeline.redaction.digit_runs import Run
 from callscore.pipeline.redaction.locales import LOCALES, NationalId
 from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
@@ -21,6 +21,7 @@ from callscore.pipeline.redaction.spelled import longest_match
 from callscore.pipeline.redaction.spoken_text import SpokenText
 
 _NINO = re.compile(r"[A-Z]{2}\d{6}[A-D]")
+SSN = DigitCue((9,), ("ssn",), ("phone", "account", "card"), within=20)
 
 
 def _country_id(nid: NationalId, text: SpokenText, claims: Claims) -> Iterator[set[int]]:
@@ -48,12 +49,9 @@ def _country_id(nid: NationalId, text: SpokenText, claims: Claims) -> Iterator[s
 def _social_security_number(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
     """Nine digits where the SSN was named nearest (a digit may be misheard), or written 123-45-6789, valid by the
     SSA's rules (python-stdnum: no area 000, 666 or 9xx, no group 00...), where nothing else was named."""
-    def is_ssn(run: Run, c: dict[str, int]) -> bool:
-        if run.n != 9:
-            return False
+    def is_ssn(run: Run, near: dict[str, int]) -> bool:
         written = [g for g in run.groups if g] == [3, 2, 4] and "-" in run.seps and ssn.is_valid(run.digits)
-        return wins(c, "ssn", everyday_rivals(run.n) + ("phone", "account", "card"), within=20) or \
-            written and not wins(c, "neg", ("ssn",))
+        return SSN.names(run.n, near) or written and not wins(near, "neg", ("ssn",))
     for run in claim_runs(text, claims, is_ssn):
         yield text.run_words(run)
 
@@ -61,7 +59,7 @@ def _social_security_number(text: SpokenText, claims: Claims) -> Iterator[set[in
 def _national_insurance_number(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
     """Written ("QQ123456C"), or spelled where it was asked for."""
     for i, tok in enumerate(text.toks):
-        got = longest_match(text.toks, i, _NINO)
+        got = longest_match(text.spelled_from(i), _NINO)
         if got is None:
             continue
         end, written = got

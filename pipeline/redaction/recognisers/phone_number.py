@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from callscore.pipeline.redaction.context import everyday_rivals, wins
+from callscore.pipeline.redaction.context import DigitCue, everyday_rivals, wins
 from callscore.pipeline.redaction.digit_runs import Run
 from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
 from callscore.pipeline.redaction.spoken_text import SpokenText
@@ -17,7 +17,8 @@ from callscore.pipeline.redaction.spoken_text import SpokenText
 # personal data
 PERSONAL_LINES = {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE,
                   PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.VOIP}
-NOT_PHONE = ("card", "account", "sortcode", "dob", "ssn", "expiry")  # named nearer, the number is that
+# 7-13 digits where a phone was named, and not a card, account, birth, SSN or expiry named nearer
+PHONE = DigitCue(tuple(range(7, 14)), ("phone",), ("card", "account", "sortcode", "dob", "ssn", "expiry"), within=20)
 
 
 def _personal_line(digits: str, region: str | None) -> bool:
@@ -43,11 +44,10 @@ def find(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
             (us and n == 10 and groups == [3, 3, 4] and not run.spoken and _personal_line(d, "US")) or \
             (us and n == 11 and d[0] == "1" and groups == [1, 3, 3, 4] and _personal_line(d, "US"))
 
-    def is_phone(run: Run, c: dict[str, int]) -> bool:
-        rivals = everyday_rivals(run.n)
-        if 7 <= run.n <= 13 and wins(c, "phone", rivals + NOT_PHONE, within=20):
+    def is_phone(run: Run, near: dict[str, int]) -> bool:
+        if PHONE.names(run.n, near):
             return True
-        return not wins(c, rivals, ("phone",), within=20) and shaped_like_a_line(run)
+        return not wins(near, everyday_rivals(run.n), ("phone",), within=20) and shaped_like_a_line(run)
 
     for run in claim_runs(text, claims, is_phone):
         yield text.run_words(run) | ({toks[run.t0 - 1].word} if plus(run) else set())

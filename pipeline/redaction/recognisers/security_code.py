@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from callscore.pipeline.redaction.context import everyday_rivals, wins
-from callscore.pipeline.redaction.digit_runs import BACKCHANNEL, Run
-from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
+from callscore.pipeline.redaction.context import DigitCue
+from callscore.pipeline.redaction.digit_runs import BACKCHANNEL
+from callscore.pipeline.redaction.recogniser import Claims, Recogniser, find_named_digits
 from callscore.pipeline.redaction.spoken_text import SpokenText
 
-# what else 3-4 digits near "security" may be, when named nearer
-RIVALS = ("expiry", "dob", "phone", "account", "sortcode")
+# 3 or 4 digits where the code was asked for, and not an expiry, a birth, a phone or an account named nearer
+CUE = DigitCue((3, 4), ("security",), ("expiry", "dob", "phone", "account", "sortcode"), within=15)
 
 
 def _said_in_parts(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
@@ -27,24 +27,16 @@ def _said_in_parts(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
                 break
             chain.append(b)
             total += nxt.n
-        if len(chain) < 2 or total < 3:
+        if len(chain) < 2:
             continue
-        c = text.ctx.near(run.w0, runs[chain[-1]].w1, back=15, ahead=4)
-        if wins(c, "security", everyday_rivals(total) + RIVALS, within=15):
+        if CUE.names(total, text.ctx.near(run.w0, runs[chain[-1]].w1, back=15, ahead=4)):
             claims.runs.update(chain)
             yield {w for x in chain for w in text.run_words(runs[x])}
 
 
-def _said_at_once(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
-    def is_code(run: Run, c: dict[str, int]) -> bool:
-        return run.n in (3, 4) and wins(c, "security", everyday_rivals(run.n) + RIVALS, within=15)
-    for run in claim_runs(text, claims, is_code):
-        yield text.run_words(run)
-
-
 def find(text: SpokenText, claims: Claims) -> Iterator[set[int]]:
     yield from _said_in_parts(text, claims)
-    yield from _said_at_once(text, claims)
+    yield from find_named_digits(CUE, text, claims)
 
 
 SECURITY_CODE = Recogniser("security_code", "security_code", find)
