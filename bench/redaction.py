@@ -36,6 +36,9 @@ Default sets (all under tests/), and what each one is worth as a measurement:
                             month and day said after the year ("born 1974, march... the eighteenth"), a holiday
                             ("christmas eve, eighty five"); e04's label takes in "the", unlike the other sets.
 
+Before and after redaction became a registry of recognisers (pipeline/redaction/, issues 15 and 18), every
+figure here was the same on every set: the README's *How redaction is built* has the table.
+
 Set format (one JSON object per line):
     {"id": "card003-1", "call": "card003", "turn": 1, "text": "it's four five three two ...",
      "entities": [{"type": "card_number", "start_word": 1, "end_word": 16}]}

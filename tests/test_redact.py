@@ -369,3 +369,11 @@ def test_the_config_chooses_the_recognisers_of_its_locales():
     # a digit run goes to the first recogniser that takes it: the card number before the phone number
     assert names(RedactionConfig()).index("card_number") < names(RedactionConfig()).index("phone_number")
     assert {r.kind for r in RedactionConfig.for_language("uk").recognisers()} == set(TYPES)
+
+
+def test_numbers_without_a_cue_are_checked_by_their_numbering_rules():
+    """phonenumbers: ten digits read as a list are no one's line; python-stdnum: an SSN of area 000 is no one's."""
+    assert redact_text("ok so zero one two three four five six seven eight nine, got it")[1] == []
+    assert redact_text("ring 07911 123456 later")[1] == ["phone_number"]
+    assert redact_text("it is 000-12-3456 i think")[1] == []
+    assert redact_text("it is 123-45-6789 i think")[1] == ["national_id"]

@@ -18,8 +18,9 @@ from callscore.pipeline.redaction.spoken_text import SpokenText
 
 DOB_WITHIN = 25  # words between a date-of-birth cue and the date it asks for or names
 DOB_RIVALS = ("price", "neg", "expiry", "event")  # topics that, said nearer, make a date something else's
+# digits of a date of birth (a written date has 4 or more: 4/7/80), and 4 spoken digits right after the question
 BIRTH = DigitCue((4, 5, 6, 7, 8), ("dob",), ("expiry", "phone", "account", "event"), within=DOB_WITHIN)
-BIRTH_JUST_ASKED = DigitCue((4,), ("dob",), ("expiry", "phone", "account", "event"), within=8)
+BIRTH_JUST_ASKED = DigitCue((4,), ("dob",), BIRTH.rivals, within=8)
 DOB_REPEAT_GAP = 5  # a date this many words after a full date of birth is still one (a correction, a second person)
 # words between a date-of-birth cue (or a date of birth said without its year) and a year said on its own:
 # "born in '97", "DOB is 1988", "the fifth of november / and the year? / eighty two"
