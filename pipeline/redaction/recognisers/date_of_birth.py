@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from callscore.pipeline.redaction.context import DigitCue, wins
+from callscore.pipeline.redaction.context import Context, DigitCue, wins
 from callscore.pipeline.redaction.dates import MONTHS, ORDINALS, date_at, date_digits, year_at
 from callscore.pipeline.redaction.digit_runs import COUNT_NOUNS, Run, written_date
 from callscore.pipeline.redaction.recogniser import Claims, Recogniser, claim_runs
 from callscore.pipeline.redaction.spoken_numbers import FILLERS, TENS, number_at
 from callscore.pipeline.redaction.spoken_text import SpokenText
+from callscore.pipeline.redaction.tokens import Token
 
 DOB_WITHIN = 25  # words between a date-of-birth cue and the date it asks for or names
 DOB_RIVALS = ("price", "neg", "expiry", "event")  # topics that, said nearer, make a date something else's
@@ -28,6 +29,44 @@ YEAR_LEAD = FILLERS | {"in", "is", "was", "on", "of", "the", "and", "year", "its
                        "yeah", "yes", "ok", "okay", "sorry", "mhm", "uh-huh", "right", "what"}
 # before "born": births of several people, whose years alone are not the caller's date of birth
 PLURAL_BORN = {"were", "are", "both", "all", "twins"}
+
+
+def _year_alone(dtoks: list[Token], ctx: Context, j: int, lead: int, any_words: bool = False
+                ) -> tuple[int, int] | None:
+    """(first, last token) of a year said on its own within `lead` words after token j, with only YEAR_LEAD
+    words between (any words but numbers within the sentence if any_words), or None."""
+    k = j + 1
+    while k < len(dtoks) and dtoks[k].word - dtoks[j].word <= lead and number_at(dtoks, k) is None and \
+            (dtoks[k].text in YEAR_LEAD or any_words and dtoks[k].text not in MONTHS | ORDINALS.keys()):
+        k += 1
+    if any_words and any(re.search(r"[.?!]", dtoks[x].tail) for x in range(j, k)):
+        return None  # "i was born. 1990 was a good year": the sentence ended
+    if k >= len(dtoks) or dtoks[k].word - dtoks[j].word > lead + 1 or date_at(dtoks, k) is not None:
+        return None
+    end = year_at(dtoks, k)
+    if end is None:
+        return None
+    digits, x = "", k
+    while x <= end:
+        got = number_at(dtoks, x)
+        digits, x = digits + got[0], x + got[1]
+    after = dtoks[end + 1] if end + 1 < len(dtoks) else None
+    if len(digits) == 4 and digits[:2] not in ("19", "20") or after is not None and (
+            after.text in COUNT_NOUNS | {"/", ".", "-", "st", "nd", "rd", "th"} or
+            number_at(dtoks, end + 1) is not None or "time" in ctx.at[after.word]):
+        return None  # part of a longer number or a written date; "born twenty minutes apart"
+    return k, end
+
+
+def _date_starting(dtoks: list[Token], i: int) -> tuple[int, bool] | None:
+    """(end token, has a year) of a date said from token i (or from "the" before it), or None."""
+    t = dtoks[i].text
+    nxt = dtoks[i + 1].text if i + 1 < len(dtoks) else ""
+    if not (t in MONTHS or t in ORDINALS or t in TENS or t.isdigit() or
+            t == "the" and (nxt in ORDINALS or nxt in TENS or nxt.isdigit())):
+        return None
+    got = date_at(dtoks, i) or (date_at(dtoks, i, want_day=False) if t in MONTHS else None)
+    return got if got is not None and got[0] > i else None
 
 
 def _in_words(text: SpokenText, claims: Claims) -> list[set[int]]:
@@ -55,45 +94,15 @@ def _in_words(text: SpokenText, claims: Claims) -> list[set[int]]:
             return False
         return not (last_full >= 0 and cue_before(w0) < last_full and w0 - last_full > DOB_REPEAT_GAP)
 
-    def year_after(j: int, lead: int, any_words: bool = False) -> tuple[int, int] | None:
-        """(first, last token) of a year said on its own within `lead` words after token j, with only YEAR_LEAD
-        words between (any words but numbers within the sentence if any_words), or None."""
-        k = j + 1
-        while k < len(dtoks) and dtoks[k].word - dtoks[j].word <= lead and number_at(dtoks, k) is None and \
-                (dtoks[k].text in YEAR_LEAD or any_words and dtoks[k].text not in MONTHS | ORDINALS.keys()):
-            k += 1
-        if any_words and any(re.search(r"[.?!]", dtoks[x].tail) for x in range(j, k)):
-            return None  # "i was born. 1990 was a good year": the sentence ended
-        if k >= len(dtoks) or dtoks[k].word - dtoks[j].word > lead + 1 or date_at(dtoks, k) is not None:
-            return None
-        end = year_at(dtoks, k)
-        if end is None:
-            return None
-        digits, x = "", k
-        while x <= end:
-            got = number_at(dtoks, x)
-            digits, x = digits + got[0], x + got[1]
-        after = dtoks[end + 1] if end + 1 < len(dtoks) else None
-        if len(digits) == 4 and digits[:2] not in ("19", "20") or after is not None and (
-                after.text in COUNT_NOUNS | {"/", ".", "-", "st", "nd", "rd", "th"} or
-                number_at(dtoks, end + 1) is not None or "time" in ctx.at[after.word]):
-            return None  # part of a longer number or a written date; "born twenty minutes apart"
-        return k, end
-
     i = 0
     while i < len(dtoks):
-        t = dtoks[i].text
-        got = None
-        if t in MONTHS or t in ORDINALS or t in TENS or t.isdigit() or \
-                t == "the" and i + 1 < len(dtoks) and (dtoks[i + 1].text in ORDINALS or dtoks[i + 1].text in TENS
-                                                       or dtoks[i + 1].text.isdigit()):
-            got = date_at(dtoks, i) or (date_at(dtoks, i, want_day=False) if t in MONTHS else None)
-        start = i + 1 if t == "the" else i
-        if got is not None and got[0] > i and is_dob(start, got[0]):
+        got = _date_starting(dtoks, i)
+        start = i + 1 if dtoks[i].text == "the" else i
+        if got is not None and is_dob(start, got[0]):
             end, has_year = got
             words = set(range(dtoks[start].word, dtoks[end].word + 1))
-            if not has_year and (y := year_after(end, lead=6)) is not None:  # the words between are not masked
-                words |= set(range(dtoks[y[0]].word, dtoks[y[1]].word + 1))
+            if not has_year and (y := _year_alone(dtoks, ctx, end, lead=6)) is not None:
+                words |= set(range(dtoks[y[0]].word, dtoks[y[1]].word + 1))  # not the words between
                 end, has_year = y[1], True
             found.append(words)
             if has_year:
@@ -102,7 +111,9 @@ def _in_words(text: SpokenText, claims: Claims) -> list[set[int]]:
             continue
         plural = i > 0 and dtoks[i - 1].text in PLURAL_BORN  # "the kids were born in 2010 and 2013"
         # "born in '97", "born in leeds in 1985", "DOB is 1988"
-        if "dob" in ctx.at[dtoks[i].word] and not plural and (y := year_after(i, lead=4, any_words=True)) is not None:
+        cue = "dob" in ctx.at[dtoks[i].word] and not plural
+        y = _year_alone(dtoks, ctx, i, lead=4, any_words=True) if cue else None
+        if y is not None:
             first, end = y
             if wins(ctx.near(dtoks[first].word, dtoks[end].word, back=5, ahead=0), "dob", DOB_RIVALS + ("time",)):
                 found.append(set(range(dtoks[first].word, dtoks[end].word + 1)))
