@@ -22,6 +22,8 @@ def comparison_chart(report: dict) -> str:
              f"{'item':<20} baseline / candidate F1"]
     for row in report["items"]:
         for label, key in (("base", "baseline_f1"), ("cand", "candidate_f1")):
+            if row[key] is None:  # a behaviour the baseline had no head for
+                continue
             bar = "#" * round(row[key] * BAR_WIDTH)
             lines.append(f"{row['item'] if label == 'base' else '':<20} {label} {bar:<{BAR_WIDTH}} {row[key]:.2f}")
     verdict = "activated" if report["activated"] else f"refused: worse on {', '.join(report['worse_items'])}"
@@ -29,10 +31,10 @@ def comparison_chart(report: dict) -> str:
 
 
 def _export_review_labels(settings: Settings, target: Path) -> int:
-    from callscore.review import service
+    from callscore.review.services.labels import write_label_file
 
     with open_store(settings).session() as session:
-        return service.write_label_file(session, Path(settings.scorecard), target)
+        return write_label_file(session, Path(settings.scorecard), target)
 
 
 @flow(name="retrain-classifier")

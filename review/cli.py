@@ -37,11 +37,11 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_export_labels(args: argparse.Namespace) -> int:
-    from callscore.review import service
+    from callscore.review.services.labels import write_label_file
 
     store, settings = _store(getattr(args, "export_db", None) or args.db)
     with store.session() as session:
-        count = service.write_label_file(session, Path(settings.scorecard), args.out)
+        count = write_label_file(session, Path(settings.scorecard), args.out)
     print(f"{count} labels written to {args.out}", file=sys.stderr)
     return 0
 

@@ -46,5 +46,23 @@ def mono_record(settings):
     return transcribe_call(FIXTURES / "mono_call.ogg", settings)
 
 
+@pytest.fixture
+def env(tmp_path, monkeypatch) -> dict:
+    """A review store seeded by review/demo.py (four calls of the stereo fixture, a user of each role; no speech
+    models) and the review app over it: store, app, home, tmp, users, card. A test file that needs more in the
+    store overrides it as `def env(env)`."""
+    from callscore.review import demo
+    from callscore.review.app import create_app
+    from callscore.store import Store
+
+    monkeypatch.delenv("CALLSCORE_SECRET_KEY", raising=False)  # the key is made in home, as in production
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    seeded = demo.seed(store, FIXTURES / "stereo_call.ogg")
+    app_settings = Settings(home=tmp_path / "home", cache_dir=tmp_path / "cache")
+    yield {"store": store, "app": create_app(store, app_settings), "home": app_settings.home, "tmp": tmp_path,
+           **seeded}
+    store.engine.dispose()
+
+
 def overlap(a_start, a_end, b_start, b_end) -> float:
     return max(0.0, min(a_end, b_end) - max(a_start, b_start))

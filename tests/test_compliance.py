@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 from sqlalchemy import select
 from starlette.testclient import TestClient
-from test_review_app import csrf_of
+from review_helpers import client_for, login
 from test_store import store_url  # noqa: F401  (fixture: SQLite, and PostgreSQL when configured)
 
 from callscore.flows import retention
@@ -90,25 +90,15 @@ def test_derived_audio_folder_is_safe_for_any_call_id(tmp_path):
 # ---- the review app serves redacted audio -----------------------------------------------------
 
 @pytest.fixture
-def env(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    seeded = demo.seed(store, AUDIO)
-    with store.session() as session, session.begin():
-        doc = demo.document("call-005", seeded["card"], audio_path=str(AUDIO)) | {"redactions": [DOB, POSTCODE]}
+def env(env):
+    with env["store"].session() as session, session.begin():
+        doc = demo.document("call-005", env["card"], audio_path=str(AUDIO)) | {"redactions": [DOB, POSTCODE]}
         repo.store_result(session, doc, str(AUDIO), {"agent_id": "A1", "call_time": datetime(2026, 11, 5, 10)})
-    yield {"store": store, "home": tmp_path / "home", **seeded}
-    store.engine.dispose()
-
-
-def login(env, name: str = "ana") -> TestClient:
-    client = TestClient(create_app(env["store"], Settings(home=env["home"], cache_dir=env["home"] / "cache")))
-    token = csrf_of(client.get("/login").text)
-    client.post("/login", data={"username": name, "password": demo.DEMO_PASSWORD, "csrf_token": token})
-    return client
+    return env
 
 
 def test_review_app_serves_redacted_audio_for_calls_with_redactions(env):
-    client = login(env)
+    client = client_for(env, "ana")
     served = client.get("/audio/call-005")
     assert served.status_code == 200 and served.content[:4] == b"RIFF"
     derived = audio_redact.derived_files(env["home"], "call-005")
@@ -131,7 +121,7 @@ def test_served_audio_fails_closed_when_it_cannot_be_redacted(env, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(audio_redact, "redacted_audio", broken)
-    response = login(env).get("/audio/call-005")
+    response = client_for(env, "ana").get("/audio/call-005")
     assert response.status_code == 500 and response.content != AUDIO.read_bytes()
 
 
@@ -225,7 +215,7 @@ def test_retention_purges_old_transcripts_evidence_and_derived_audio_and_keeps_s
 def test_purged_call_still_shows_in_the_review_app_with_redacted_audio(aged):
     store, settings = aged
     retention.purge(store, settings, now=NOW)
-    client = login({"store": store, "home": settings.home}, "lena")
+    client = login(create_app(store, settings), "lena")
     page = client.get("/calls/call-001")
     assert page.status_code == 200 and "removed under the retention policy" in page.text
     assert "fourth of May" not in page.text

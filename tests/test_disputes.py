@@ -1,29 +1,21 @@
 """Agent feedback loop (issue 8): acknowledge, dispute an item, a lead resolves (upheld / overturned).
 SQLite stores seeded by review/demo.py, no speech models."""
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from callscore.review import demo
 from callscore.review.auth import hash_password
-from callscore.store import Store
 from callscore.store.dispute_models import Acknowledgement, Dispute
 from callscore.store.models import Call, Review, ReviewEvent
 from callscore.store.repository import add_user
-from test_review_app import client_for, csrf_of
-
-AUDIO = Path(__file__).parent / "fixtures" / "stereo_call.ogg"
+from review_helpers import client_for, csrf_of
 
 
 @pytest.fixture
-def env(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    seeded = demo.seed(store, AUDIO)
-    with store.session() as session, session.begin():  # an agent for A2, whose call-002 auto-fails
+def env(env):
+    with env["store"].session() as session, session.begin():  # an agent for A2, whose call-002 auto-fails
         add_user(session, "abel", hash_password(demo.DEMO_PASSWORD), "agent", "A2")
-    yield {"store": store, "tmp": tmp_path, **seeded}
-    store.engine.dispose()
+    return env
 
 
 def post(client, url, **data):

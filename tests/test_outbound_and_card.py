@@ -17,7 +17,7 @@ from callscore.pipeline.score import score_call
 from callscore.settings import REPO_ROOT, Settings
 from callscore.store import Store
 from conftest import FIXTURES
-from test_review_app import csrf_of
+from review_helpers import csrf_of
 
 OUTBOUND = REPO_ROOT / "scorecards" / "outbound_sales.yaml"
 # every way the card number and code could survive: digits (any grouping) or spoken digits

@@ -1,46 +1,19 @@
-"""Review app security: nothing without login, CSRF on every POST, no file outside the store's recordings,
-signed sessions, login rate limit, roles."""
-import hashlib
+"""Review app security (routes/auth.py, deps.py, middleware.py): nothing without login, CSRF on every POST,
+signed sessions that logout and password changes end, login rate limit, roles, headers. The recording route's
+own checks are in test_review_audio.py."""
+import io
 import os
-import re
 import stat
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from callscore.review import auth, demo
-from callscore.review.app import create_app
 from callscore.settings import Settings
 from callscore.store import Store
 from callscore.store.models import Call, Review, ReviewEvent
-
-AUDIO = Path(__file__).parent / "fixtures" / "stereo_call.ogg"
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.delenv("CALLSCORE_SECRET_KEY", raising=False)
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    seeded = demo.seed(store, AUDIO)
-    app = create_app(store, Settings(home=tmp_path / "home", cache_dir=tmp_path / "cache"))
-    yield {"store": store, "app": app, "home": tmp_path / "home", **seeded}
-    store.engine.dispose()
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(app, username: str, password: str = demo.DEMO_PASSWORD) -> TestClient:
-    client = TestClient(app)
-    token = csrf_of(client.get("/login").text)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token,
-                                           "next": "/queue"}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
-
+from review_helpers import cli_parser, csrf_of, login
 
 PAGES = ["/", "/queue", "/calls/call-001", "/calibration", "/calibration/new", "/agreement", "/calibration/1/report"]
 
@@ -97,63 +70,6 @@ def test_login_itself_needs_the_csrf_token(env):
     response = client.post("/login", data={"username": "ana", "password": demo.DEMO_PASSWORD}, follow_redirects=False)
     assert response.status_code == 403
     assert client.get("/queue", follow_redirects=False).status_code == 303
-
-
-TRAVERSALS = [
-    "/audio/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
-    "/audio/..%2f..%2f..%2f..%2fetc%2fpasswd",
-    "/audio/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/audio/..%252F..%252Fetc%252Fpasswd",
-    "/audio/%2Fetc%2Fpasswd",
-    "/audio/..%5C..%5Cetc%5Cpasswd",
-    "/audio/call-001%2F..%2F..%2F..%2Fetc%2Fpasswd",
-    "/audio/call-001/../../../../etc/passwd",
-    "/audio/no-such-call",
-    "/audio/call-004",  # known call, but its recording is remote: not served
-    "/audio/",
-    "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
-    "/static/../../../../etc/passwd",
-]
-
-
-@pytest.mark.parametrize("path", TRAVERSALS)
-def test_crafted_paths_cannot_read_files_outside_the_store(env, path):
-    client = login(env["app"], "ana")
-    response = client.get(path, follow_redirects=False)
-    assert response.status_code in (400, 404, 405), (path, response.status_code)
-    assert b"root:" not in response.content
-    assert not response.content.startswith(b"OggS")
-
-
-def test_raw_dot_segments_are_not_followed(env):
-    """httpx normalises '..' in URLs; send the raw target through the ASGI app to be sure."""
-    client = login(env["app"], "ana")
-    for raw in ("/audio/../../../../etc/passwd", "/audio/..%2F..%2Fetc%2Fpasswd", "/audio/%2e%2e/%2e%2e/etc/passwd"):
-        request = client.build_request("GET", "http://testserver/")
-        request.url = request.url.copy_with(raw_path=raw.encode())
-        response = client.send(request, follow_redirects=False)
-        assert response.status_code in (400, 404), raw
-        assert b"root:" not in response.content
-
-
-def test_the_known_recording_is_served_with_ranges(env):
-    client = login(env["app"], "ana")
-    whole = client.get("/audio/call-001")
-    assert whole.status_code == 200 and whole.content == AUDIO.read_bytes()
-    assert whole.headers["content-type"] == "audio/ogg"
-    part = client.get("/audio/call-001", headers={"Range": "bytes=100-199"})
-    assert part.status_code == 206 and part.content == AUDIO.read_bytes()[100:200]
-    assert part.headers["content-range"] == f"bytes 100-199/{AUDIO.stat().st_size}"
-    tail = client.get("/audio/call-001", headers={"Range": "bytes=-10"})
-    assert tail.content == AUDIO.read_bytes()[-10:]
-    assert client.get("/audio/call-001", headers={"Range": "bytes=999999999-"}).status_code == 416
-
-
-def test_a_recording_deleted_under_retention_is_not_served(env):
-    with env["store"].session() as session, session.begin():
-        session.get(Call, "call-001").purged_at = session.get(Call, "call-001").created_at
-    assert login(env["app"], "ana").get("/audio/call-001").status_code == 404
-
 
 def test_agents_see_only_their_own_calls(env):
     client = login(env["app"], "aggie")  # agent A1
@@ -261,50 +177,6 @@ def test_security_headers(env):
 
 
 # ---- issue 18: ways in ---------------------------------------------------------------------------
-
-def recording_in_inbox(env, tmp_path, call_id="call-001") -> Path:
-    """The call's recording as a copy in an inbox the test may tamper with."""
-    inbox = tmp_path / "inbox"
-    inbox.mkdir(exist_ok=True)
-    copy = inbox / f"{call_id}.ogg"
-    copy.write_bytes(AUDIO.read_bytes())
-    with env["store"].session() as session, session.begin():
-        session.get(Call, call_id).source_path = str(copy)
-    return copy
-
-
-def test_a_recording_replaced_by_a_symlink_to_the_key_is_not_served(env, tmp_path):
-    client = login(env["app"], "aggie")  # any agent
-    recording = recording_in_inbox(env, tmp_path)
-    assert client.get("/audio/call-001").content == AUDIO.read_bytes()
-    key = auth.secret_path(env["home"])
-    recording.unlink()
-    recording.symlink_to(key)
-    response = client.get("/audio/call-001")
-    assert response.status_code == 409 and "not the one that was scored" in response.text
-    assert key.read_text().encode() not in response.content
-    # a copy of the key (or any other file) in its place: the content hash differs
-    recording.unlink()
-    recording.write_bytes(key.read_bytes())
-    assert client.get("/audio/call-001").status_code == 409
-    # a FIFO would block a plain open(); a missing file is a 404
-    recording.unlink()
-    os.mkfifo(recording)
-    assert client.get("/audio/call-001").status_code == 409
-    recording.unlink()
-    assert client.get("/audio/call-001").status_code == 404
-
-
-def test_a_recording_changed_in_place_is_not_served(env, tmp_path):
-    client = login(env["app"], "ana")
-    recording = recording_in_inbox(env, tmp_path)
-    assert client.get("/audio/call-001").status_code == 200  # hashed once, remembered by inode and times
-    with open(recording, "r+b") as f:
-        f.seek(100)
-        f.write(b"tampered")
-    assert client.get("/audio/call-001").status_code == 409
-
-
 def test_the_session_key_is_kept_apart_from_the_home(env):
     assert auth.secret_path(env["home"]).parent == env["home"] / "secrets"
     assert not (env["home"] / auth.SECRET_FILE).exists()
@@ -324,15 +196,8 @@ def test_logout_ends_every_session_of_the_user(env):
 
 
 def users_cli(*argv: str, stdin: str, monkeypatch) -> int:
-    import argparse
-    import io
-
-    from callscore.review.cli import add_parsers
-
-    parser = argparse.ArgumentParser(prog="callscore")
-    add_parsers(parser.add_subparsers(dest="command", required=True))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin + "\n"))
-    args = parser.parse_args(["users", *argv, "--password-stdin"])
+    args = cli_parser().parse_args(["users", *argv, "--password-stdin"])
     return args.run(args)
 
 
@@ -397,23 +262,3 @@ def test_the_store_and_its_home_are_private(tmp_path):
         store.engine.dispose()
     finally:
         os.umask(old)
-
-
-def test_a_call_with_redactions_is_redacted_only_from_the_checked_recording(env, tmp_path):
-    from callscore.pipeline import audio_redact
-    from callscore.store.models import Redaction
-
-    with env["store"].session() as session, session.begin():
-        session.add(Redaction(call_id="call-001", start_s=19.5, end_s=24.8, kind="date_of_birth"))
-    client = login(env["app"], "ana")
-    recording = recording_in_inbox(env, tmp_path)
-    recording.unlink()
-    recording.symlink_to(auth.secret_path(env["home"]))
-    assert client.get("/audio/call-001").status_code == 409
-    assert audio_redact.derived_files(env["home"], "call-001") == []  # nothing was made from the key
-    recording.unlink()
-    recording.write_bytes(AUDIO.read_bytes())
-    served = client.get("/audio/call-001")
-    assert served.status_code == 200 and served.content[:4] == b"RIFF"  # the derived copy, not the source
-    derived = audio_redact.derived_files(env["home"], "call-001")
-    assert len(derived) == 1 and derived[0].name.startswith(hashlib.sha256(AUDIO.read_bytes()).hexdigest()[:16])

@@ -203,20 +203,15 @@ def test_nightly_stores_transcripts_once_and_quarantines_a_bad_one(tmp_path, mon
     assert detail["agent_id"] == "A7" and detail["result"]["audio"]["transcript"] == {"format": "text", "timed": True}
 
 
-def test_review_page_of_a_transcript_has_no_player(tmp_path, scored):
-    from starlette.testclient import TestClient
-    from test_review_app import client_for  # the review tests' login
+def test_review_page_of_a_transcript_has_no_player(env, scored):
+    from review_helpers import client_for  # the review tests' login
 
-    from callscore.review import demo
-    from callscore.store import Store
     from callscore.store.repository import store_result
 
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    demo.seed(store, Path(__file__).parent / "fixtures" / "stereo_call.ogg")
-    with store.session() as session, session.begin():
+    with env["store"].session() as session, session.begin():
         for name in ("billing_untimed.txt", "segments_roles.json", "whisperx.json"):  # whisperx: nothing redacted
             store_result(session, scored[name], str(HERE / name), {"agent_id": "A1", "team": "Blue"})
-    client: TestClient = client_for({"store": store, "tmp": tmp_path}, "ana")
+    client = client_for(env, "ana")
     for call_id in ("billing_untimed", "lost-card-0001", "whisperx"):
         page = client.get(f"/calls/{call_id}")
         assert page.status_code == 200 and 'id="no-recording"' in page.text and "<audio" not in page.text
@@ -224,4 +219,3 @@ def test_review_page_of_a_transcript_has_no_player(tmp_path, scored):
         assert client.get(f"/audio/{call_id}").status_code == 404
     assert "no times" in client.get("/calls/billing_untimed").text
     assert "Acme Bank" in client.get("/calls/lost-card-0001").text
-    store.engine.dispose()

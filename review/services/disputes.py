@@ -1,35 +1,31 @@
 """Agent feedback loop (issue 8): on their own call page an agent acknowledges the scorecard or disputes one
-item with a reason; leads and admins list open disputes at /disputes and resolve each as upheld (the item's
-outcome changes in the lead's submitted review, scored by service.save_review) or overturned (the outcome
-stays), with a note. Every action is audited in review_events. Built on the app's own login, CSRF and
-rendering (passed in by create_app), like analytics_pages."""
+item with a reason; leads and admins resolve each dispute as upheld (the item's outcome changes in the lead's
+submitted review, scored by reviews.save_review) or overturned (the outcome stays), with a note. Every action is
+audited in review_events."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callscore.review import service
-from callscore.review.inputs import Id
-from callscore.review.service import OUTCOMES, Forbidden, ReviewError
+from callscore.review.errors import Forbidden, ReviewError
+from callscore.review.roles import LEADS
+from callscore.review.services.calls import get_call
+from callscore.review.services.reviews import OUTCOMES, latest_submitted, my_review, review_initial, save_review
+from callscore.review.services.users import usernames
 from callscore.store.dispute_models import Acknowledgement, Dispute
 from callscore.store.models import Call, ReviewEvent, User, utcnow
 from callscore.store.repository import current_result
 
-RESOLVERS = ("lead", "admin")
 FLIP = {"pass": "fail", "fail": "pass"}
 
-
-# ---- logic -----------------------------------------------------------------------------------------
 
 def _own_call(session: Session, call_id: str, user: User) -> Call:
     """The call, if this user is its agent; Forbidden otherwise (whatever the reason)."""
     if user.role != "agent":
         raise Forbidden("only the call's agent can acknowledge or dispute it")
-    call = service.get_call(session, call_id, user)
+    call = get_call(session, call_id, user)
     if call is None or call.agent_id != user.agent_id:
         raise Forbidden("agents act only on their own calls")
     return call
@@ -60,9 +56,9 @@ def current_outcomes(session: Session, call_id: str) -> dict[str, tuple[str, str
     """item -> (outcome, reason) as the call stands: the latest submitted review, else the machine's verdict."""
     result = current_result(session, call_id)
     machine = {item.item_id: (item.outcome, "") for item in result.items} if result else {}
-    latest = service.latest_submitted(session, [call_id]).get(call_id)
+    latest = latest_submitted(session, [call_id]).get(call_id)
     if latest is not None and latest.result_id == (result.id if result else None):
-        return machine | {k: (v["outcome"], v["reason"]) for k, v in service.review_initial(latest).items()}
+        return machine | {k: (v["outcome"], v["reason"]) for k, v in review_initial(latest).items()}
     return machine
 
 
@@ -91,8 +87,8 @@ def open_dispute(session: Session, call_id: str, user: User, item_id: str, reaso
 def resolve(session: Session, dispute_id: int, user: User, decision: str, note: str, default_card: Path,
             outcome: str | None = None) -> Dispute:
     """Upheld: the disputed item takes `outcome` (default: pass <-> fail) in this lead's submitted review,
-    every other item as the call stands; scored by service.save_review. Overturned: nothing changes."""
-    if user.role not in RESOLVERS:
+    every other item as the call stands; scored by reviews.save_review. Overturned: nothing changes."""
+    if user.role not in LEADS:
         raise Forbidden("only leads and admins resolve disputes")
     dispute = session.get(Dispute, dispute_id)
     if dispute is None:
@@ -112,9 +108,9 @@ def resolve(session: Session, dispute_id: int, user: User, decision: str, note: 
         if new not in OUTCOMES or new == before_outcome:
             raise ReviewError("choose the item's new outcome")
         decisions[dispute.item_id] = (new, f"dispute #{dispute.id} upheld: {note}")
-        mine = service.my_review(session, dispute.call_id, user, current_result(session, dispute.call_id))
-        review = service.save_review(session, dispute.call_id, user, decisions, mine.comments if mine else "", True,
-                                     default_card)
+        mine = my_review(session, dispute.call_id, user, current_result(session, dispute.call_id))
+        review = save_review(session, dispute.call_id, user, decisions, mine.comments if mine else "", True,
+                             default_card)
         after |= {"outcome": new, "review_id": review.id, "final_percent": review.final_percent}
     dispute.state, dispute.resolver_id, dispute.resolution_note, dispute.resolved_at = decision, user.id, note, utcnow()
     _audit(session, dispute.call_id, user, f"dispute.{decision}", {"item": dispute.item_id, "outcome": before_outcome,
@@ -135,7 +131,7 @@ def call_extras(session: Session, call_id: str, user: User) -> dict:
 
 
 def open_disputes(session: Session) -> list[dict]:
-    names = service.usernames(session)
+    names = usernames(session)
     rows = session.execute(select(Dispute, Call).join(Call, Call.id == Dispute.call_id)
                            .where(Dispute.state == "open").order_by(Dispute.created_at, Dispute.id)).all()
     return [{"d": d, "call": c, "agent": names.get(d.agent_user_id, "?"),
@@ -143,63 +139,7 @@ def open_disputes(session: Session) -> list[dict]:
 
 
 def recent_resolved(session: Session, limit: int = 20) -> list[dict]:
-    names = service.usernames(session)
+    names = usernames(session)
     rows = session.scalars(select(Dispute).where(Dispute.state != "open")
                            .order_by(Dispute.resolved_at.desc(), Dispute.id.desc()).limit(limit))
     return [{"d": d, "agent": names.get(d.agent_user_id, "?"), "resolver": names.get(d.resolver_id, "?")} for d in rows]
-
-
-# ---- routes ----------------------------------------------------------------------------------------
-
-def build_router(store, render, require_user, checked_form, default_card: Path) -> APIRouter:
-    router = APIRouter()
-
-    def failed(request: Request, user: User, exc: Exception):
-        return render(request, "message.html", user, status_code=400, title="Not saved", message=str(exc))
-
-    @router.post("/calls/{call_id}/acknowledge")
-    async def acknowledge_call(request: Request, call_id: str):
-        user = require_user(request)
-        await checked_form(request)
-        with store.session() as session:
-            try:
-                with session.begin():
-                    acknowledge(session, call_id, user)
-            except ReviewError as exc:
-                return failed(request, user, exc)
-        return RedirectResponse(f"/calls/{call_id}?saved=acknowledged", status_code=303)
-
-    @router.post("/calls/{call_id}/disputes")
-    async def dispute_item(request: Request, call_id: str):
-        user = require_user(request)
-        form = await checked_form(request)
-        with store.session() as session:
-            try:
-                with session.begin():
-                    open_dispute(session, call_id, user, str(form.get("item_id") or ""), str(form.get("reason") or ""))
-            except ReviewError as exc:
-                return failed(request, user, exc)
-        return RedirectResponse(f"/calls/{call_id}?saved=disputed", status_code=303)
-
-    @router.get("/disputes", response_class=HTMLResponse)
-    def disputes_page(request: Request):
-        user = require_user(request, RESOLVERS)
-        with store.session() as session:
-            rows, done = open_disputes(session), recent_resolved(session)
-        return render(request, "disputes.html", user, rows=rows, done=done, outcomes=OUTCOMES,
-                      saved=request.query_params.get("saved"))
-
-    @router.post("/disputes/{dispute_id}/resolve")
-    async def resolve_dispute(request: Request, dispute_id: Id):
-        user = require_user(request, RESOLVERS)
-        form = await checked_form(request)
-        with store.session() as session:
-            try:
-                with session.begin():
-                    resolve(session, dispute_id, user, str(form.get("decision") or ""), str(form.get("note") or ""),
-                            default_card, str(form.get("outcome") or "") or None)
-            except ReviewError as exc:
-                return failed(request, user, exc)
-        return RedirectResponse("/disputes?saved=resolved", status_code=303)
-
-    return router

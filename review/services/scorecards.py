@@ -1,0 +1,52 @@
+"""Which scorecard a stored result was scored with, found among the default scorecard's folder and the
+packaged scorecards (parsed once per file version)."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from callscore.core import scorecard as scorecards
+from callscore.models.scorecards import load as load_scorecard
+from callscore.settings import REPO_ROOT
+
+
+@functools.cache
+def _load_card(path: str, mtime: float) -> scorecards.Scorecard | None:
+    try:
+        return load_scorecard(path)
+    except (ValueError, OSError):
+        return None
+
+
+def _cards(default: Path) -> list[tuple[Path, scorecards.Scorecard]]:
+    folders = dict.fromkeys([Path(default).parent, REPO_ROOT / "scorecards"])
+    paths = dict.fromkeys([Path(default)] + [p for folder in folders if folder.is_dir()
+                                            for p in sorted(folder.glob("*.y*ml"))])
+    found = []
+    for path in paths:
+        if path.is_file():
+            card = _load_card(str(path), path.stat().st_mtime)
+            if card is not None:
+                found.append((path, card))
+    return found
+
+
+def card_for(tag: str | None, default: Path) -> scorecards.Scorecard:
+    """The scorecard whose version tag (name@version#digest8) the result was scored with; the same
+    name@version when the file has been edited since; else the default scorecard."""
+    cards = _cards(default)
+    if tag:
+        for _, card in cards:
+            if card.version_tag == tag:
+                return card
+        for _, card in cards:
+            if tag.split("#")[0] == f"{card.name}@{card.version}":
+                return card
+    for path, card in cards:
+        if path == Path(default):
+            return card
+    return load_scorecard(default)
+
+
+def card_matches(card: scorecards.Scorecard, tag: str | None) -> bool:
+    return bool(tag) and card.version_tag == tag
