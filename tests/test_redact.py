@@ -361,7 +361,9 @@ def test_misheard_postcode_letters_and_digits():
 
 
 def test_the_config_chooses_the_recognisers_of_its_locales():
-    names = lambda config: [r.name for r in config.recognisers()]  # noqa: E731
+    def names(config: RedactionConfig) -> list[str]:
+        return [r.name for r in config.recognisers()]
+
     assert {"card_number", "uk_sort_code", "us_ssn", "uk_postcode", "us_zip_code"} <= set(names(RedactionConfig()))
     uk_only = names(RedactionConfig(locales=("en_GB",)))
     assert "uk_nino" in uk_only and "us_ssn" not in uk_only and "us_zip_code" not in uk_only
