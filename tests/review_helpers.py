@@ -3,6 +3,7 @@ import argparse
 import re
 
 from sqlalchemy import select
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from callscore.review import demo
@@ -28,6 +29,16 @@ def login(app, username: str, password: str = demo.DEMO_PASSWORD) -> TestClient:
 
 def client_for(env: dict, username: str) -> TestClient:
     return login(env["app"], username)
+
+
+def walk(routes):
+    """(method, path template) of app.routes with included routers opened (FastAPI keeps them as one entry each)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from walk(route.original_router.routes)
+        elif isinstance(route, Route):
+            for method in sorted(route.methods - {"HEAD"}):
+                yield method, route.path
 
 
 def user(env: dict, name: str) -> User:

@@ -3,6 +3,7 @@ signed sessions that logout and password changes end, login rate limit, roles, h
 own checks are in test_review_audio.py."""
 import io
 import os
+import re
 import stat
 
 import pytest
@@ -13,7 +14,7 @@ from callscore.review import auth, demo
 from callscore.settings import Settings
 from callscore.store import Store
 from callscore.store.models import Call, Review, ReviewEvent
-from review_helpers import cli_parser, csrf_of, login
+from review_helpers import cli_parser, csrf_of, login, walk
 
 PAGES = ["/", "/queue", "/calls/call-001", "/calibration", "/calibration/new", "/agreement", "/calibration/1/report"]
 
@@ -62,6 +63,32 @@ def test_another_users_session_cannot_post_without_its_own_csrf_token(env):
     # with the right token the same post goes through
     response = ben.post("/calls/call-001/review", data=form | {"csrf_token": ben_token}, follow_redirects=False)
     assert response.status_code == 303
+
+
+OPEN_ROUTES = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/healthz")}
+
+
+def test_every_route_but_login_needs_a_session(env):
+    """Walked from app.routes, so a new route without the login dependency fails here."""
+    client = TestClient(env["app"], follow_redirects=False)
+    token = csrf_of(client.get("/login").text)  # an anonymous session's valid token is still no login
+    for method, template in walk(env["app"].routes):
+        if (method, template) in OPEN_ROUTES:
+            continue
+        url = re.sub(r"{\w+}", "1", template)
+        response = client.request(method, url, data={"csrf_token": token} if method == "POST" else None)
+        assert response.status_code in (303, 401), (method, url, response.status_code)
+        assert response.status_code == 401 or response.headers["location"].startswith("/login?next=")
+
+
+def test_every_post_needs_the_csrf_token(env):
+    admin = login(env["app"], "adam")  # no role refusal comes first
+    posts = [template for method, template in walk(env["app"].routes) if method == "POST"]
+    assert len(posts) > 10
+    for template in posts:
+        response = admin.post(re.sub(r"{\w+}", "1", template), data={}, follow_redirects=False)
+        assert response.status_code == 403 and "CSRF" in response.text, (template, response.status_code)
+    assert admin.get("/queue", follow_redirects=False).status_code == 200  # the refused logout ended nothing
 
 
 def test_login_itself_needs_the_csrf_token(env):

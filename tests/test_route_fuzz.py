@@ -11,7 +11,6 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from callscore.review import demo
@@ -19,6 +18,7 @@ from callscore.review.app import create_app
 from callscore.settings import Settings
 from callscore.store import Store
 from conftest import STORE_KINDS, empty_store_url
+from review_helpers import csrf_of, walk
 
 AUDIO = Path(__file__).parent / "fixtures" / "stereo_call.ogg"
 ADDRESSES = itertools.count(1)
@@ -42,16 +42,6 @@ values = st.one_of(st.sampled_from(BAD), st.sampled_from(GOOD), st.text(max_size
                    st.dates().map(str), st.from_regex(r"\A-?\d{1,6}-W\d{1,3}\Z"))
 
 
-def walk(routes):
-    """app.routes with included routers opened (FastAPI keeps them as one entry each)."""
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from walk(route.original_router.routes)
-        elif isinstance(route, Route):
-            for method in sorted(route.methods - {"HEAD"}):
-                yield method, route.path
-
-
 @pytest.fixture(scope="module", params=STORE_KINDS)
 def app(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
@@ -66,10 +56,10 @@ def admin(app):
     """A fresh admin session per test (the fuzz ends its own by posting to /logout), from an address of its own
     (the fuzz's failed logins count against the address they came from)."""
     client = TestClient(app, follow_redirects=False, client=(f"192.0.2.{next(ADDRESSES)}", 50000))
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    token = csrf_of(client.get("/login").text)
     assert client.post("/login", data={"username": "adam", "password": demo.DEMO_PASSWORD,
                                        "csrf_token": token}).status_code == 303
-    client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/queue").text).group(1)
+    client.csrf = csrf_of(client.get("/queue").text)
     return client
 
 
