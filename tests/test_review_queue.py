@@ -4,13 +4,14 @@ import re
 import pytest
 
 from callscore.review.inputs import BadInput
-from callscore.review.services.queue import QueueFilters, queue
+from callscore.review.services import queue
+from callscore.review.services.queue import QueueFilters
 from review_helpers import client_for, user
 
 
 def ids(env, name="ana", **filters):
     with env["store"].session() as session:
-        return [row["call_id"] for row in queue(session, QueueFilters(**filters), user(env, name))["rows"]]
+        return [row["call_id"] for row in queue.load(session, QueueFilters(**filters), user(env, name))["rows"]]
 
 
 def test_queue_puts_flagged_calls_first_and_filters(env):
@@ -27,7 +28,7 @@ def test_queue_puts_flagged_calls_first_and_filters(env):
     assert ids(env, q="003") == ["call-003"]
     assert ids(env, "aggie") == ["call-001", "call-003"]  # agent role: own calls only
     with env["store"].session() as session:
-        data = queue(session, QueueFilters(state="to_review"), user(env, "ana"))
+        data = queue.load(session, QueueFilters(state="to_review"), user(env, "ana"))
     assert data["counts"] == {"provisional": 2, "to_review": 2, "in_review": 0, "confirmed": 0}
     assert data["flagged"] == 2 and data["matching"] == 2
     with pytest.raises(BadInput, match="confidence_below"):

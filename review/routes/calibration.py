@@ -30,7 +30,7 @@ def calibration_list(request: Request, user: Reviewer, store: StoreDep):
 
 def new_session_page(request: Request, session: Session, user: User, error: str | None, form: dict,
                      status_code: int = 200):
-    calls = queue.queue(session, queue.QueueFilters(), user)["rows"]
+    calls = queue.load(session, queue.QueueFilters(), user)["rows"]
     return render(request, "calibration_new.html", user, status_code=status_code, error=error, calls=calls,
                   raters=possible_raters(session), form=form)
 

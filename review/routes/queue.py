@@ -26,11 +26,11 @@ def queue_page(request: Request, user: CurrentUser, store: StoreDep):
     error, status = None, 200
     with store.session() as session:
         try:
-            data = queue.queue(session, filters, user)
+            data = queue.load(session, filters, user)
         except (ReviewError, BadInput) as exc:  # the page says what was wrong and shows the whole queue
             error, status = str(exc), 400
-            data = queue.queue(session, queue.QueueFilters(), user)
-        choices = queue.queue_choices(session, user)
+            data = queue.load(session, queue.QueueFilters(), user)
+        choices = queue.choices(session, user)
     state_links = {state: "/queue?" + urlencode(filters.without("state") | {"state": state})
                    for state in choices["states"]}
     return render(request, "queue.html", user, status_code=status, filters=filters, data=data, choices=choices,

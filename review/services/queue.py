@@ -40,7 +40,7 @@ class QueueFilters:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != name and getattr(self, f.name)}
 
 
-def queue(session: Session, filters: QueueFilters, user: User) -> dict:
+def load(session: Session, filters: QueueFilters, user: User) -> dict:
     """The calls to review: flagged first, then auto-failed, newest first; counted and ordered in the database, so
     a store of 100,000s of calls loads only the QUEUE_LIMIT rows shown (without their documents)."""
     base = visible_calls(select(Call.id).select_from(Call)
@@ -96,7 +96,7 @@ def queue(session: Session, filters: QueueFilters, user: User) -> dict:
             "truncated": matching > QUEUE_LIMIT}
 
 
-def queue_choices(session: Session, user: User) -> dict:
+def choices(session: Session, user: User) -> dict:
     agents = session.scalars(visible_calls(select(Call.agent_id).distinct(), user).where(Call.agent_id.is_not(None))
                              .order_by(Call.agent_id)).all()
     teams = session.scalars(visible_calls(select(Call.team).distinct(), user).where(Call.team.is_not(None))
