@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from callscore.review import inputs
 from callscore.review.deps import CsrfForm, CurrentUser, DefaultCard, StoreDep
@@ -28,6 +29,16 @@ def calibration_of(session: Session, request: Request) -> CalibrationSession | N
     return None if session_id is None else calibrations.find_session(session, session_id)
 
 
+def decisions_of(form: FormData) -> dict[str, tuple[str, str]]:
+    """item -> (outcome, reason) from the review form's outcome__ITEM and reason__ITEM fields."""
+    decisions = {}
+    for key, value in form.multi_items():
+        if key.startswith("outcome__"):
+            item_id = key[len("outcome__"):]
+            decisions[item_id] = (str(value), str(form.get(f"reason__{item_id}") or ""))
+    return decisions
+
+
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
 def show_call(request: Request, call_id: str, user: CurrentUser, store: StoreDep, default_card: DefaultCard):
     with store.session() as session:
@@ -40,11 +51,7 @@ def show_call(request: Request, call_id: str, user: CurrentUser, store: StoreDep
 @router.post("/calls/{call_id}/review")
 def post_review(request: Request, call_id: str, user: CurrentUser, form: CsrfForm, store: StoreDep,
                 default_card: DefaultCard):
-    decisions = {}
-    for key, value in form.multi_items():
-        if key.startswith("outcome__"):
-            item_id = key[len("outcome__"):]
-            decisions[item_id] = (str(value), str(form.get(f"reason__{item_id}") or ""))
+    decisions = decisions_of(form)
     submit = form.get("action") == "submit"
     comments = str(form.get("comments") or "")
     with store.session() as session:
