@@ -43,7 +43,7 @@ from load_monitors import Timings, p95, poll, run_monitors  # noqa: E402
 
 from callscore.review.auth import hash_password  # noqa: E402
 from callscore.store import Store  # noqa: E402
-from callscore.store.models import Call, Result, Review, Run, User  # noqa: E402
+from callscore.store.models import Result, Review, Run, User  # noqa: E402
 from callscore.store.repository import add_user  # noqa: E402
 
 PG_URL = "postgresql+psycopg://callscore:callscore-ci@127.0.0.1:5432/callscore_bench"
@@ -96,7 +96,7 @@ def fresh_store(kind: str, folder: Path, pg_url: str) -> str:
 
 
 def add_monitors(url: str, names: list[str]) -> list[tuple[str, str]]:
-    """Monitor accounts with random passwords (one scrypt hash, shared: hashing 50 would cost seconds of CPU)."""
+    """Monitor accounts sharing one random password (one scrypt hash: hashing 50 would cost seconds of CPU)."""
     password = secrets.token_urlsafe(16)
     hashed = hash_password(password)
     store = Store(url)
