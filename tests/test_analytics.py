@@ -1,14 +1,13 @@
 """QA analytics on a hand-built store (many hand-made result documents, no speech models): every SQL aggregate
 equals a plain Python computation over the same known data, on SQLite and (with CALLSCORE_TEST_PG_URL) PostgreSQL."""
 import math
-import os
 import random
 import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from callscore.analytics import coaching, metrics, query, report, sampling, script, stats, targets, telephony
 from callscore.analytics.query import Filters
@@ -18,8 +17,8 @@ from callscore.store import Store
 from callscore.store import repository as repo
 from callscore.store.analytics_models import ActionItem, CallMetrics
 from callscore.store.models import Result
+from conftest import STORE_KINDS, empty_store_url
 
-PG_URL = os.environ.get("CALLSCORE_TEST_PG_URL")
 CARD = demo.default_card()
 ITEMS = [item.id for item in CARD.items]
 AGENTS = {"A1": "Blue", "A2": "Blue", "A3": "Blue", "B1": "Red", "B2": "Red", "G1": "Green", "G2": "Green"}
@@ -135,19 +134,9 @@ def fill(store: Store, calls: list[dict]) -> None:
                                  final_percent=score_of(call["human"])["percent"])
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=STORE_KINDS)
 def built(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('analytics') / 'store.db'}"
-    else:
-        if not PG_URL:
-            pytest.skip("CALLSCORE_TEST_PG_URL is not set")
-        engine = create_engine(PG_URL)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-        url = PG_URL
-    store = Store(url)
+    store = Store(empty_store_url(request.param, tmp_path_factory.mktemp("analytics")))
     calls = make_calls()
     phone = add_script_and_telephony(calls)
     fill(store, calls)
