@@ -41,12 +41,12 @@ def period_of(request: Request) -> tuple[str, str]:
     return inputs.period(request.query_params.get("period"), request.query_params.get("at"))
 
 
-def analytics_page(request: Request, name: str, user: User, status_code: int = 200, **context):
+def analytics_page(request: Request, name: str, user: User, status_code: int = 200, **context) -> HTMLResponse:
     return render(request, name, user, status_code=status_code, f=FORMATS, query=dict(request.query_params),
                   **context)
 
 
-def overview(request: Request, store: Store, user: User, filters: Filters, title: str, tab: str):
+def overview(request: Request, store: Store, user: User, filters: Filters, title: str, tab: str) -> HTMLResponse:
     with store.session() as session:
         by_week = query.summary(session, filters, by="week")
         data = {"s": query.overall(session, filters), "trend": by_week,
@@ -62,17 +62,17 @@ def overview(request: Request, store: Store, user: User, filters: Filters, title
 
 
 @router.get("/analytics", response_class=HTMLResponse)
-def analytics_home(request: Request, user: Reviewer, store: StoreDep):
+def analytics_home(request: Request, user: Reviewer, store: StoreDep) -> Response:
     return overview(request, store, user, filters_of(request), "QA analytics", "overview")
 
 
 @router.get("/analytics/teams/{team}", response_class=HTMLResponse)
-def team_page(request: Request, team: str, user: Reviewer, store: StoreDep):
+def team_page(request: Request, team: str, user: Reviewer, store: StoreDep) -> Response:
     return overview(request, store, user, filters_of(request, team=team), f"Team {team}", "team")
 
 
 @router.get("/analytics/agents/{agent}", response_class=HTMLResponse)
-def agent_page(request: Request, agent: str, user: ReviewerOrAgent, store: StoreDep):
+def agent_page(request: Request, agent: str, user: ReviewerOrAgent, store: StoreDep) -> Response:
     if user.role == "agent" and user.agent_id != agent:
         raise Forbidden("agents see only their own page")
     filters = filters_of(request, agent=agent)
@@ -87,7 +87,7 @@ def agent_page(request: Request, agent: str, user: ReviewerOrAgent, store: Store
 
 
 @router.post("/analytics/agents/{agent}/coaching")
-def add_coaching(agent: str, user: Lead, form: CsrfForm, store: StoreDep):
+def add_coaching(agent: str, user: Lead, form: CsrfForm, store: StoreDep) -> Response:
     held_on = inputs.calendar_day(str(form.get("held_on") or ""), "held_on")
     agent = inputs.name(agent, "agent", required=True)
     items = [str(i) for i in form.getlist("items")]
@@ -97,7 +97,7 @@ def add_coaching(agent: str, user: Lead, form: CsrfForm, store: StoreDep):
 
 
 @router.get("/analytics/items/{item}", response_class=HTMLResponse)
-def item_page(request: Request, item: str, user: Reviewer, store: StoreDep):
+def item_page(request: Request, item: str, user: Reviewer, store: StoreDep) -> Response:
     filters = filters_of(request)
     with store.session() as session:
         data = {by_name: query.item_rates(session, filters, by=by, item=item)
@@ -107,7 +107,7 @@ def item_page(request: Request, item: str, user: Reviewer, store: StoreDep):
 
 
 @router.get("/analytics/script", response_class=HTMLResponse)
-def script_page(request: Request, user: Reviewer, store: StoreDep):
+def script_page(request: Request, user: Reviewer, store: StoreDep) -> Response:
     filters = filters_of(request)
     with store.session() as session:
         steps = script.insight(session, filters)
@@ -122,24 +122,24 @@ def built_report(request: Request, store: Store, per_group_items: bool = False) 
 
 
 @router.get("/analytics/report", response_class=HTMLResponse)
-def report_page(request: Request, user: Reviewer, store: StoreDep):
+def report_page(request: Request, user: Reviewer, store: StoreDep) -> Response:
     return analytics_page(request, "analytics_report.html", user, r=built_report(request, store), tab="report",
                           links=True, resolvable=user.role in LEADS, periods=query.PERIODS)
 
 
 @router.get("/analytics/report.json")
-def report_json(request: Request, _user: Reviewer, store: StoreDep):
+def report_json(request: Request, _user: Reviewer, store: StoreDep) -> Response:
     return JSONResponse(json.loads(json.dumps(built_report(request, store), default=str)))
 
 
 @router.get("/analytics/report.csv")
-def report_csv(request: Request, _user: Reviewer, store: StoreDep):
+def report_csv(request: Request, _user: Reviewer, store: StoreDep) -> Response:
     r = built_report(request, store, per_group_items=True)
     return Response(report.render_csv(r), media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="qa-report-{r["label"]}.csv"'})
 
 
-def targets_page_with(request: Request, store: Store, user: User, error: str | None = None):
+def targets_page_with(request: Request, store: Store, user: User, error: str | None = None) -> HTMLResponse:
     """The targets page; with the error of a refused form, answered 400."""
     with store.session() as session:
         data = {"targets": targets.targets(session), "r": {"action_items": targets.action_items(session)},
@@ -150,12 +150,12 @@ def targets_page_with(request: Request, store: Store, user: User, error: str | N
 
 
 @router.get("/analytics/targets", response_class=HTMLResponse)
-def targets_page(request: Request, user: Reviewer, store: StoreDep):
+def targets_page(request: Request, user: Reviewer, store: StoreDep) -> Response:
     return targets_page_with(request, store, user)
 
 
 @router.post("/analytics/targets")
-def add_target(request: Request, user: Lead, form: CsrfForm, store: StoreDep):
+def add_target(request: Request, user: Lead, form: CsrfForm, store: StoreDep) -> Response:
     try:
         with store.session() as session, session.begin():
             targets.add_target(session, str(form.get("metric")), str(form.get("comparator")),
@@ -168,14 +168,14 @@ def add_target(request: Request, user: Lead, form: CsrfForm, store: StoreDep):
 
 
 @router.post("/analytics/evaluate")
-def evaluate(_user: Lead, form: CsrfForm, store: StoreDep):
+def evaluate(_user: Lead, form: CsrfForm, store: StoreDep) -> Response:
     with store.session() as session, session.begin():
         targets.evaluate(session, inputs.week(str(form.get("week") or "")))
     return RedirectResponse("/analytics/targets", status_code=303)
 
 
 @router.post("/analytics/actions/{item_id}/resolve")
-def resolve_action_item(request: Request, item_id: Id, user: Lead, form: CsrfForm, store: StoreDep):
+def resolve_action_item(request: Request, item_id: Id, user: Lead, form: CsrfForm, store: StoreDep) -> Response:
     try:
         with store.session() as session, session.begin():
             targets.resolve(session, item_id, user.id, str(form.get("action_taken") or "")[:4000])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from callscore.review import auth
@@ -24,12 +24,12 @@ def safe_next(target: str) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/queue"):
+def login_page(request: Request, next: str = "/queue") -> Response:
     return render(request, "login.html", None, next=safe_next(next), error=None)
 
 
 @router.post("/login")
-def login(request: Request, form: CsrfForm, store: StoreDep):
+def login(request: Request, form: CsrfForm, store: StoreDep) -> Response:
     username = str(form.get("username") or "").strip()[:80]
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or "/queue"))
@@ -57,7 +57,7 @@ def login(request: Request, form: CsrfForm, store: StoreDep):
 
 
 @router.post("/logout")
-def logout(request: Request, _csrf: CsrfForm, store: StoreDep):
+def logout(request: Request, _csrf: CsrfForm, store: StoreDep) -> Response:
     user = user_of(request)
     if user is not None:  # ends every session of this user, a copied cookie too
         with store.session() as session, session.begin():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from callscore.review import inputs
@@ -22,27 +22,27 @@ router = APIRouter()
 
 
 @router.get("/calibration", response_class=HTMLResponse)
-def calibration_list(request: Request, user: Reviewer, store: StoreDep):
+def calibration_list(request: Request, user: Reviewer, store: StoreDep) -> Response:
     with store.session() as session:
         sessions = calibration.list_sessions(session, user)
     return render(request, "calibration_list.html", user, sessions=sessions)
 
 
 def new_session_page(request: Request, session: Session, user: User, error: str | None, form: dict,
-                     status_code: int = 200):
+                     status_code: int = 200) -> HTMLResponse:
     calls = queue.load(session, queue.QueueFilters(), user)["rows"]
     return render(request, "calibration_new.html", user, status_code=status_code, error=error, calls=calls,
                   raters=possible_raters(session), form=form)
 
 
 @router.get("/calibration/new", response_class=HTMLResponse)
-def calibration_new(request: Request, user: Lead, store: StoreDep):
+def calibration_new(request: Request, user: Lead, store: StoreDep) -> Response:
     with store.session() as session:
         return new_session_page(request, session, user, None, {})
 
 
 @router.post("/calibration")
-def calibration_create(request: Request, user: Lead, form: CsrfForm, store: StoreDep):
+def calibration_create(request: Request, user: Lead, form: CsrfForm, store: StoreDep) -> Response:
     call_ids = [str(v) for v in form.getlist("call")]
     call_ids += [c for c in re.split(r"[\s,]+", str(form.get("call_list") or "")) if c]
     rater_ids = [inputs.record_id(str(v), "rater") for v in form.getlist("rater") if str(v).strip()]
@@ -60,7 +60,7 @@ def calibration_create(request: Request, user: Lead, form: CsrfForm, store: Stor
 
 
 @router.get("/calibration/{session_id}", response_class=HTMLResponse)
-def calibration_page(request: Request, session_id: Id, user: Reviewer, store: StoreDep):
+def calibration_page(request: Request, session_id: Id, user: Reviewer, store: StoreDep) -> Response:
     with store.session() as session:
         found = calibration.session_for(session, session_id, user)
         calls = calibration.session_calls(session, found, user)
@@ -70,14 +70,15 @@ def calibration_page(request: Request, session_id: Id, user: Reviewer, store: St
 
 
 @router.post("/calibration/{session_id}/close")
-def calibration_close(session_id: Id, user: Lead, _csrf: CsrfForm, store: StoreDep):
+def calibration_close(session_id: Id, user: Lead, _csrf: CsrfForm, store: StoreDep) -> Response:
     with store.session() as session, session.begin():
         calibration.close_or_reopen(session, calibration.session_for(session, session_id, user), user)
     return RedirectResponse(f"/calibration/{session_id}", status_code=303)
 
 
 @router.get("/calibration/{session_id}/report", response_class=HTMLResponse)
-def calibration_report(request: Request, session_id: Id, user: Reviewer, store: StoreDep, default_card: DefaultCard):
+def calibration_report(request: Request, session_id: Id, user: Reviewer, store: StoreDep,
+                       default_card: DefaultCard) -> Response:
     with store.session() as session:
         found = calibration.session_for(session, session_id, user)
         if user.role == "monitor" and found.status != "closed":
@@ -89,7 +90,7 @@ def calibration_report(request: Request, session_id: Id, user: Reviewer, store: 
 
 
 @router.get("/agreement", response_class=HTMLResponse)
-def machine_agreement(request: Request, user: Reviewer, store: StoreDep, default_card: DefaultCard):
+def machine_agreement(request: Request, user: Reviewer, store: StoreDep, default_card: DefaultCard) -> Response:
     with store.session() as session:
         machine = agreement.machine_agreement(session, default_card)
     return render(request, "agreement.html", user, machine=machine, chart=agreement_chart([], machine["rows"]))

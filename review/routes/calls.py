@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -40,7 +40,8 @@ def decisions_of(form: FormData) -> dict[str, tuple[str, str]]:
 
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse)
-def show_call(request: Request, call_id: str, user: CurrentUser, store: StoreDep, default_card: DefaultCard):
+def show_call(request: Request, call_id: str, user: CurrentUser, store: StoreDep,
+              default_card: DefaultCard) -> Response:
     with store.session() as session:
         context = call_page(session, call_id, user, calibration_of(session, request), default_card)
     if context is None:
@@ -50,7 +51,7 @@ def show_call(request: Request, call_id: str, user: CurrentUser, store: StoreDep
 
 @router.post("/calls/{call_id}/review")
 def post_review(request: Request, call_id: str, user: CurrentUser, form: CsrfForm, store: StoreDep,
-                default_card: DefaultCard):
+                default_card: DefaultCard) -> Response:
     decisions = decisions_of(form)
     submit = form.get("action") == "submit"
     comments = str(form.get("comments") or "")

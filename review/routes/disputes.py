@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callscore.review.deps import CsrfForm, CurrentUser, DefaultCard, Lead, StoreDep
 from callscore.review.errors import ReviewError
@@ -15,12 +15,12 @@ from callscore.store.models import User
 router = APIRouter()
 
 
-def not_saved(request: Request, user: User, exc: ReviewError):
+def not_saved(request: Request, user: User, exc: ReviewError) -> HTMLResponse:
     return message(request, user, 400, "Not saved", str(exc))
 
 
 @router.post("/calls/{call_id}/acknowledge")
-def acknowledge_call(request: Request, call_id: str, user: CurrentUser, _csrf: CsrfForm, store: StoreDep):
+def acknowledge_call(request: Request, call_id: str, user: CurrentUser, _csrf: CsrfForm, store: StoreDep) -> Response:
     with store.session() as session:
         try:
             with session.begin():
@@ -31,7 +31,7 @@ def acknowledge_call(request: Request, call_id: str, user: CurrentUser, _csrf: C
 
 
 @router.post("/calls/{call_id}/disputes")
-def dispute_item(request: Request, call_id: str, user: CurrentUser, form: CsrfForm, store: StoreDep):
+def dispute_item(request: Request, call_id: str, user: CurrentUser, form: CsrfForm, store: StoreDep) -> Response:
     with store.session() as session:
         try:
             with session.begin():
@@ -43,7 +43,7 @@ def dispute_item(request: Request, call_id: str, user: CurrentUser, form: CsrfFo
 
 
 @router.get("/disputes", response_class=HTMLResponse)
-def disputes_page(request: Request, user: Lead, store: StoreDep):
+def disputes_page(request: Request, user: Lead, store: StoreDep) -> Response:
     with store.session() as session:
         rows, done = disputes.open_disputes(session), disputes.recent_resolved(session)
     return render(request, "disputes.html", user, rows=rows, done=done, outcomes=OUTCOMES,
@@ -52,7 +52,7 @@ def disputes_page(request: Request, user: Lead, store: StoreDep):
 
 @router.post("/disputes/{dispute_id}/resolve")
 def resolve_dispute(request: Request, dispute_id: Id, user: Lead, form: CsrfForm, store: StoreDep,
-                    default_card: DefaultCard):
+                    default_card: DefaultCard) -> Response:
     with store.session() as session:
         try:
             with session.begin():

@@ -11,7 +11,7 @@ router = APIRouter()
 
 
 @router.get("/export/labels.jsonl")
-def export_label_file(_lead: Lead, store: StoreDep, default_card: DefaultCard):
+def export_label_file(_lead: Lead, store: StoreDep, default_card: DefaultCard) -> Response:
     with store.session() as session:
         body = "".join(label_lines(session, default_card))
     return Response(body, media_type="application/x-ndjson",

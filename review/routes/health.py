@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 router = APIRouter()
 
 
 @router.get("/healthz")
-def healthz():
+def healthz() -> Response:
     return JSONResponse({"ok": True})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callscore.review.deps import CurrentUser, StoreDep
 from callscore.review.errors import ReviewError
@@ -16,12 +16,12 @@ router = APIRouter()
 
 
 @router.get("/")
-def home(_user: CurrentUser):
+def home(_user: CurrentUser) -> Response:
     return RedirectResponse("/queue", status_code=303)
 
 
 @router.get("/queue", response_class=HTMLResponse)
-def queue_page(request: Request, user: CurrentUser, store: StoreDep):
+def queue_page(request: Request, user: CurrentUser, store: StoreDep) -> Response:
     filters = queue.QueueFilters.from_query(request.query_params)
     error, status = None, 200
     with store.session() as session:
