@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from callscore.audio.decode import SAMPLE_RATE
-from callscore.core.record import Interval
+from callscore.core.intervals import Interval
 
 HOP_S = 0.01
 MIN_SPEECH_S = 0.12
@@ -96,9 +96,3 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def mask_intervals(mask: np.ndarray) -> list[Interval]:
     return [Interval(round(s * HOP_S, 3), round(e * HOP_S, 3)) for s, e in runs(mask)]
-
-
-def silences(masks: list[np.ndarray], min_silence_s: float) -> list[Interval]:
-    """Stretches of at least min_silence_s where no channel has voice activity."""
-    anyone = np.logical_or.reduce(masks)
-    return [i for i in mask_intervals(~anyone) if i.duration >= min_silence_s]

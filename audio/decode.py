@@ -1,7 +1,6 @@
 """Decode any call recording to 16 kHz float32, channels kept."""
 from __future__ import annotations
 
-import hashlib
 import shutil
 import struct
 import subprocess  # nosec B404: ffmpeg is called with an argument list, never a shell
@@ -9,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from callscore.core.files import file_sha256
 
 SAMPLE_RATE = 16_000
 # What a folder or inbox counts as a recording
@@ -45,21 +46,10 @@ class Audio:
     def duration_s(self) -> float:
         return self.samples.shape[1] / SAMPLE_RATE
 
-    def mono(self) -> np.ndarray:
-        return self.samples.mean(axis=0).astype(np.float32)
-
     def meta(self) -> dict:
         meta = {"path": self.path, "duration_s": round(self.duration_s, 3), "sample_rate": self.source_rate,
                 "channels": self.channels}
         return meta | ({"truncated": self.truncated} if self.truncated else {})
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def decode(path: Path | str, mono: bool = False, allow_partial: bool = False) -> Audio:

@@ -19,7 +19,7 @@ from common import corpus_calls, peak_rss_mb, table
 from callscore.models import registry
 from callscore.audio.decode import decode
 from callscore.pipeline.evaluate import der, role_agreement
-from callscore.pipeline.transcribe import transcribe_call
+from callscore.pipeline.score import transcribe_call
 from callscore.languages import whisper_language
 from callscore.settings import Settings
 

@@ -70,8 +70,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     from callscore.batch import expand, run_batch
-    from callscore.pipeline.score import write_json
-    from callscore.pipeline.transcribe import transcribe_call
+    from callscore.pipeline.score import transcribe_call, write_json
 
     from callscore import languages
     from callscore.models import scorecards

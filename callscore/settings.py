@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +24,10 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # (audio.decode does), so the warning would only alarm users.
 warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed correctly")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout (tests, bench); nothing installed reads it
+# Package data, found where the package is installed (a wheel or the checkout's editable install)
+SCORECARDS = Path(str(files("callscore.scorecards")))
+CLASSIFIER_DIR = Path(str(files("callscore.models"))) / "artifacts"
 
 
 def default_home() -> Path:
@@ -61,8 +65,8 @@ class Settings(BaseModel):
                                                         "in audio the review app serves")
     retention_days: int = Field(90, ge=1, description="after this many days `callscore retention run` "
                                 "removes transcripts, evidence text and derived audio (scores and reviews stay)")
-    scorecard: Path = REPO_ROOT / "scorecards" / "default.yaml"
-    classifier_dir: Path = Field(REPO_ROOT / "models" / "artifacts",
+    scorecard: Path = SCORECARDS / "default.yaml"
+    classifier_dir: Path = Field(CLASSIFIER_DIR,
                                  description="phrase classifier versions; its ACTIVE file names the one used")
     cache_dir: Path = Field(default_factory=_default_cache)
     db_url: str | None = Field(None, description="results store URL; default SQLite at <home>/callscore.db")

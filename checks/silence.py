@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from callscore.checks.base import CallContext, CheckResult, check
-from callscore.core.record import CallRecord, Interval, Utterance
+from callscore.core.intervals import Interval, merge
+from callscore.core.record import CallRecord, Utterance
 from callscore.core.scorecard import Item
 
 HOLD_THRESHOLD = 0.5
@@ -45,17 +46,7 @@ def find_holds(record: CallRecord) -> list[Interval]:
         before = next((g for g in reversed(gaps) if cue.start - HOLD_REACH_S <= g.end <= cue.start + 1.0), None)
         if before and not any(h.start <= before.start + 0.5 and before.end <= h.end + 0.5 for h in holds):
             holds.append(before)
-    return _merge(holds)
-
-
-def _merge(intervals: list[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
-    for interval in sorted(intervals, key=lambda i: i.start):
-        if merged and interval.start <= merged[-1].end:
-            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, interval.end))
-        else:
-            merged.append(interval)
-    return merged
+    return merge(holds)
 
 
 def find_dead_air(record: CallRecord, holds: list[Interval], min_silence_s: float) -> list[Interval]:

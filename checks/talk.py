@@ -1,7 +1,8 @@
 """Talk metrics: reported on every call, not scored by default."""
 from __future__ import annotations
 
-from callscore.core.record import CallRecord, Interval
+from callscore.core.intervals import Interval
+from callscore.core.record import CallRecord
 
 
 def _total(intervals: list[Interval]) -> float:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Literal, get_args
 
+from callscore.core.intervals import Interval
 from callscore.core.text import join_words
 
-ROLES = ("agent", "customer", "unknown")
+Role = Literal["agent", "customer", "unknown"]
+ROLES: tuple[str, ...] = get_args(Role)
 
 
 @dataclass
@@ -46,19 +49,6 @@ class Turn:
     def from_json(cls, data: dict) -> "Turn":
         words = [Word(w["start"], w["end"], w["text"], w.get("prob", 1.0), data["speaker"]) for w in data["words"]]
         return cls(data["speaker"], data["start"], data["end"], words, data.get("label", data["speaker"]))
-
-
-@dataclass
-class Interval:
-    start: float
-    end: float
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
-
-    def to_json(self) -> dict:
-        return {"start": round(self.start, 3), "end": round(self.end, 3)}
 
 
 @dataclass

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from callscore.core.record import Role
+from callscore.core.scorecard import Outcome
+
 SCHEMA = "callscore.result/1"
-Outcome = Literal["pass", "fail", "not_applicable"]
-Role = Literal["agent", "customer", "unknown"]
 # Why a human should look at a call; `auto_fail:<item id>` names the failed item.
 FLAGS = ("auto_fail", "low_confidence", "dead_air", "deflection", "role_uncertain", "order_violation", "no_speech",
          "do_not_call", "truncated")

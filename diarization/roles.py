@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from callscore.core.record import Roles, Utterance
+from callscore.core.record import Roles, Turn, Utterance
 
 AGENT_ITEMS = ("greeting", "recording_disclosure", "verify_identity", "anything_else", "closing",
                "hold_start", "hold_end", "recap", "ownership")
@@ -55,3 +55,11 @@ def from_speech(utterances: list[Utterance], labels: list[str], default_agent: s
         reasons.append(f"evidence margin {margin:.2f} < {DECISIVE_MARGIN}: kept {default_agent} as agent")
     mapping = {label: ("agent" if label == agent else "customer") for label in labels}
     return Roles(mapping, confidence, method, reasons)
+
+
+def apply_roles(turns: list[Turn], utterances: list[Utterance], roles: Roles) -> None:
+    """Name each turn's and sentence's speaker by role (agent/customer) from its diarization label."""
+    for turn in turns:
+        turn.speaker = roles.mapping.get(turn.label, "unknown")
+    for utterance in utterances:
+        utterance.speaker = roles.mapping.get(utterance.label, "unknown")

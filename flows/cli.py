@@ -25,9 +25,9 @@ def _workers(parser: argparse.ArgumentParser) -> None:
 
 def _scorecard_file(value: str) -> str:
     """A path, or the name of a scorecard in the scorecards folder ('v2' -> scorecards/v2.yaml)."""
-    from callscore.settings import REPO_ROOT
+    from callscore.settings import SCORECARDS
 
-    named = REPO_ROOT / "scorecards" / f"{value}.yaml"
+    named = SCORECARDS / f"{value}.yaml"
     return str(named) if not Path(value).exists() and named.exists() else value
 
 

@@ -15,6 +15,7 @@ from typing import Iterator
 import fsspec
 
 from callscore.audio.decode import AUDIO_SUFFIXES
+from callscore.core.files import stream_sha256
 from callscore.pipeline.transcript_input import sniff, transcript_candidates
 from callscore.store.call_info import SidecarError, from_sidecar, parse_time
 
@@ -72,11 +73,8 @@ def _remote(fs) -> bool:
 
 
 def content_sha256(fs, path: str) -> str:
-    digest = hashlib.sha256()
     with fs.open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return stream_sha256(f)
 
 
 def call_info(fs, path: str, name_pattern: str | None) -> dict:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from callscore.core.metrics import precision_recall_f1
 from callscore.models import judge, registry
 
 ITEMS = judge.BUILTIN_BEHAVIOURS
@@ -95,9 +96,7 @@ def evaluate(model: Judge, examples: list[Example]) -> dict:
         truth = np.array([item in ex.items for ex in examples])
         pred = probabilities >= THRESHOLD
         tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision, recall, f1 = precision_recall_f1(tp, fp, fn)
         report[item] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
                         "support": int(truth.sum()), "brier": round(float(np.mean((probabilities - truth) ** 2)), 4)}
     # macro over the items the data has examples of (a set of inbound sentences says nothing about

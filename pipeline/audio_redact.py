@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterable, Literal
 
 import numpy as np
 
-from callscore.audio.decode import _read as read_native, file_sha256
+from callscore.audio.decode import _read as read_native
+from callscore.core.files import file_sha256, write_atomically
+from callscore.core.intervals import Interval, merge
 
 PAD_S = 0.15
 TONE_HZ = 1000.0
@@ -46,13 +46,8 @@ def delete_derived(home: Path | str, call_id: str) -> int:
 
 def padded_intervals(redactions: Iterable[dict], pad_s: float = PAD_S) -> list[tuple[float, float]]:
     """{"start", "end"} dicts (seconds) -> sorted, padded, merged (start, end) pairs."""
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted((max(0.0, float(r["start"]) - pad_s), float(r["end"]) + pad_s) for r in redactions):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    padded = (Interval(max(0.0, float(r["start"]) - pad_s), float(r["end"]) + pad_s) for r in redactions)
+    return [(i.start, i.end) for i in merge(padded)]
 
 
 def redacted_audio(source: Path | str, redactions: Iterable[dict], home: Path | str, call_id: str,
@@ -72,22 +67,15 @@ def redacted_audio(source: Path | str, redactions: Iterable[dict], home: Path | 
         if first < last:
             tone = TONE_PEAK * np.sin(2 * np.pi * TONE_HZ * np.arange(first, last) / rate)
             samples[:, first:last] = tone if fill == "tone" else 0.0
-    _write_atomically(target, samples, rate)
+    _write_wav(target, samples, rate)
     for old in derived_files(home, call_id):  # copies for an older recording or older redactions
         if old != target:
             old.unlink(missing_ok=True)
     return target
 
 
-def _write_atomically(target: Path, samples: np.ndarray, rate: int) -> None:
-    """Readers never see a half-written file: write beside it, then rename."""
+def _write_wav(target: Path, samples: np.ndarray, rate: int) -> None:
+    """Readers never see a half-written file (core.files.write_atomically)."""
     import soundfile as sf
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    os.close(handle)
-    try:
-        sf.write(temporary, samples.T, rate, subtype="PCM_16", format="WAV")
-        os.replace(temporary, target)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomically(target, lambda temporary: sf.write(temporary, samples.T, rate, subtype="PCM_16", format="WAV"))

@@ -4,14 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from callscore.core.metrics import precision_recall_f1
+
 ITEMS = ("greeting", "recording_disclosure", "verify_identity", "ownership", "deflection", "recap",
          "anything_else", "closing", "dead_air")
-
-
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def item_scores(pairs: list[tuple[str, str]]) -> dict:
@@ -21,7 +17,7 @@ def item_scores(pairs: list[tuple[str, str]]) -> dict:
         tp = sum(t == cls and p == cls for t, p in pairs)
         fp = sum(t != cls and p == cls for t, p in pairs)
         fn = sum(t == cls and p != cls for t, p in pairs)
-        out[cls] = dict(zip(("precision", "recall", "f1"), (round(x, 3) for x in _prf(tp, fp, fn))))
+        out[cls] = dict(zip(("precision", "recall", "f1"), (round(x, 3) for x in precision_recall_f1(tp, fp, fn))))
     out["f1"] = round((out["pass"]["f1"] + out["fail"]["f1"]) / 2, 3)
     out["accuracy"] = round(sum(t == p for t, p in pairs) / len(pairs), 3) if pairs else 0.0
     out["n"] = len(pairs)
@@ -88,7 +84,7 @@ def evaluate_folder(labels_dir: Path, results_dir: Path) -> dict:
         "calls": len(roles), "missing_results": missing, "items": items,
         "macro_f1": round(sum(s["f1"] for s in items.values()) / len(items), 3) if items else 0.0,
         "dead_air": pooled(dead), "holds": pooled(holds),
-        "order_violations": dict(zip(("precision", "recall", "f1"), (round(x, 3) for x in _prf(
+        "order_violations": dict(zip(("precision", "recall", "f1"), (round(x, 3) for x in precision_recall_f1(
             tp, sum(len(f - t) for t, f in violations), sum(len(t - f) for t, f in violations))))),
         "role_accuracy": round(sum(r["correct"] for r in roles) / len(roles), 3) if roles else None,
         "role_errors": [r["call_id"] for r in roles if not r["correct"]],

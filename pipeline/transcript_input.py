@@ -1,5 +1,5 @@
-"""Transcripts made elsewhere -> CallRecord, so a call a telephony platform already transcribed is scored,
-stored and reviewed like a recording, without running speech recognition.
+"""Transcripts made elsewhere, read as turns with words, so a call a telephony platform already transcribed is
+scored, stored and reviewed like a recording, without running speech recognition (pipeline.score runs the rest).
 
 Formats (each a parser registered with the test that recognises it; the first that matches wins):
   callscore  what `callscore transcribe` writes (schema callscore.transcript/1)
@@ -8,23 +8,22 @@ Formats (each a parser registered with the test that recognises it; the first th
   amazon     Amazon Transcribe JSON: results.items plus channel_labels or speaker_labels
   text       `.txt` lines `[mm:ss] Agent: ...` (the time is optional; without times the call is untimed)
 
-Roles come from the file when every speaker is named as one (see AGENT_NAMES, CUSTOMER_NAMES), else from the
-same detector as for recordings (diarization.roles.from_speech). Redaction runs on the words as for audio.
+Roles come from the file when every speaker is named as one (see AGENT_NAMES, CUSTOMER_NAMES, named_roles), else
+from the same detector as for recordings (diarization.roles.from_speech).
 """
 from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
-from callscore.audio.decode import AUDIO_SUFFIXES
+from callscore.audio.decode import AUDIO_SUFFIXES, AudioError
+from callscore.core.intervals import Interval, merge
+from callscore.core.record import Roles, Turn, Word
 from callscore.core.text import split_words
-from callscore.audio.decode import AudioError, file_sha256
-from callscore.core.record import CallRecord, Interval, Roles, Turn, Word
 
 TRANSCRIPT_SUFFIXES = {".json", ".txt"}
 AGENT_NAMES = {"agent", "rep", "representative", "advisor"}
@@ -350,55 +349,42 @@ def _role_of(label: str) -> str | None:
     return "agent" if name in AGENT_NAMES else "customer" if name in CUSTOMER_NAMES else None
 
 
-def load_transcript(path: Path | str, settings=None) -> CallRecord:
-    """A transcript file -> the CallRecord the checks take (redacted, roles decided, sentences scored).
-    Raises TranscriptError (one line: the file and the cause) for a file that is not a usable transcript."""
-    from callscore import languages
-    from callscore.diarization import roles as role_detection
-    from callscore.models import phrases
-    from callscore.pipeline.transcribe import Stopwatch, apply_roles, redact_turns
-    from callscore.pipeline.utterances import split_turns
-    from callscore.settings import Settings
-
-    settings = settings or Settings.from_env()
-    path, watch = Path(path), Stopwatch()
+def read(path: Path | str) -> Parsed:
+    """A transcript file, parsed (roles not yet decided). Raises TranscriptError (one line: the file and the cause)
+    for a file that is not a usable transcript."""
+    path = Path(path)
     if not path.is_file():
         raise TranscriptError(path, "file not found" if not path.exists() else "not a file")
     try:
-        parsed = parse(path.name, path.read_bytes())
+        return parse(path.name, path.read_bytes())
     except ValueError as error:
         raise TranscriptError(path, str(error)) from None
-    watch.lap("parse_s")
-    turns = parsed.turns
-    # the language the file declares is the call's own, as a sidecar's is; `auto` has nothing to detect from here
-    setting = None if settings.language == languages.AUTO else settings.language
-    language = languages.call_language(parsed.language, setting)
-    settings = settings.model_copy(update={"language": language})
-    for word in (w for turn in turns for w in turn.words):
-        word.text = languages.script_normalised(word.text, language)
-    redactions = redact_turns(turns, settings)
-    utterances = split_turns(turns)
-    phrases.score_utterances(utterances, phrases.active(settings.classifier_dir))
-    labels = list(dict.fromkeys(turn.label for turn in turns))
+
+
+def named_roles(labels: list[str]) -> Roles | None:
+    """The roles the file states, when it names every speaker as one (Rep, Caller...); None: decide from speech."""
     named = [label for label in labels if label.lower() != "unknown"]  # callscore's own "could not tell"
     if named and all(_role_of(label) for label in named):
-        roles = Roles({label: _role_of(label) or "unknown" for label in labels}, 1.0, "transcript",
-                      ["roles as the transcript names them"])
-    else:  # speaker labels only: decide as for a recording; channel 0, if named, is the usual agent
-        default = next((label for label in labels if label.lower() in ("ch_0", "ch0")), None)
-        roles = role_detection.from_speech(utterances, labels, default_agent=default)
-    apply_roles(turns, utterances, roles)
-    watch.lap("roles_s")
-    activity = _activity(parsed, roles) if parsed.timed else {}
-    end = max((w.end for t in turns for w in t.words), default=0.0)
-    watch.total()
-    return CallRecord(
-        call_id=parsed.call_id or path.stem,
-        audio={"path": str(path), "duration_s": round(max(parsed.duration_s or 0.0, end), 3), "sample_rate": None,
-               "channels": None, "transcript": {"format": parsed.format, "timed": parsed.timed}},
-        sha256=file_sha256(path), language=language, turns=turns,
-        activity=activity, roles=roles, asr_model=f"transcript:{parsed.format}", utterances=utterances,
-        redactions=redactions, timings=watch.timings, timed=parsed.timed)
+        return Roles({label: _role_of(label) or "unknown" for label in labels}, 1.0, "transcript",
+                     ["roles as the transcript names them"])
+    return None
+
+
+def default_agent(labels: list[str]) -> str | None:
+    """Speaker labels only: channel 0, if named, is the usual agent (as for a stereo recording)."""
+    return next((label for label in labels if label.lower() in ("ch_0", "ch0")), None)
+
+
+def audio_meta(path: Path, parsed: Parsed) -> dict:
+    """The result's `audio` for a transcript: its file, how long the words last, nothing to play."""
+    end = max((w.end for t in parsed.turns for w in t.words), default=0.0)
+    return {"path": str(path), "duration_s": round(max(parsed.duration_s or 0.0, end), 3), "sample_rate": None,
+            "channels": None, "transcript": {"format": parsed.format, "timed": parsed.timed}}
+
+
+def activity(parsed: Parsed, roles: Roles) -> dict[str, list[Interval]]:
+    """Where each role speaks (nothing for a transcript without times)."""
+    return _activity(parsed, roles) if parsed.timed else {}
 
 
 def _activity(parsed: Parsed, roles: Roles) -> dict[str, list[Interval]]:
@@ -411,13 +397,4 @@ def _activity(parsed: Parsed, roles: Roles) -> dict[str, list[Interval]]:
     else:
         for turn in parsed.turns:
             spans.setdefault(turn.speaker, []).extend(Interval(w.start, w.end) for w in turn.words)
-    joined: dict[str, list[Interval]] = {}
-    for role, intervals in spans.items():
-        merged: list[Interval] = []
-        for i in sorted(intervals, key=lambda i: i.start):
-            if merged and i.start - merged[-1].end < TALK_GAP_S:
-                merged[-1] = Interval(merged[-1].start, max(merged[-1].end, i.end))
-            else:
-                merged.append(Interval(i.start, i.end))
-        joined[role] = merged
-    return joined
+    return {role: merge(intervals, gap_s=TALK_GAP_S) for role, intervals in spans.items()}

@@ -48,7 +48,7 @@ def segments(turns=STEREO_TURNS) -> list[dict]:
 
 def _sha256_of(audio_path: str) -> str | None:
     """A local recording's real hash: the review app serves a recording only when it matches the stored one."""
-    from callscore.audio.decode import file_sha256
+    from callscore.core.files import file_sha256
 
     return file_sha256(Path(audio_path)) if audio_path and Path(audio_path).is_file() else None
 
@@ -86,9 +86,9 @@ def document(call_id: str, card: scorecards.Scorecard, checks: dict | None = Non
 
 
 def default_card() -> scorecards.Scorecard:
-    from callscore.settings import REPO_ROOT
+    from callscore.settings import SCORECARDS
 
-    return load_scorecard(Path(REPO_ROOT) / "scorecards" / "default.yaml")
+    return load_scorecard(SCORECARDS / "default.yaml")
 
 
 DEMO_PASSWORD = "correct horse battery"  # nosec B105: demo/test accounts only

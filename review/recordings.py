@@ -5,13 +5,13 @@ source's calls.sha256), and it is streamed from that same open file, so nothing 
 The redacted copy the app derives is checked the same way against the source hash its name was made from."""
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from callscore.core.files import stream_sha256
 from callscore.pipeline import audio_redact
 
 _verified: dict[tuple, str] = {}  # (device, inode, size, mtime, ctime) -> sha256: hash a file once, not per range
@@ -63,14 +63,12 @@ def _sha256_of(handle: BinaryIO) -> str:
     with _verified_lock:
         if key in _verified:
             return _verified[key]
-    digest = hashlib.sha256()
-    for block in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(block)
+    digest = stream_sha256(handle)
     with _verified_lock:
         if len(_verified) >= _VERIFIED_MAX:
             _verified.clear()
-        _verified[key] = digest.hexdigest()
-    return digest.hexdigest()
+        _verified[key] = digest
+    return digest
 
 
 def open_redacted(source: BinaryIO, sha256: str, redactions: list[dict], home: Path, call_id: str,

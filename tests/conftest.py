@@ -34,14 +34,14 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def stereo_record(settings):
-    from callscore.pipeline.transcribe import transcribe_call
+    from callscore.pipeline.score import transcribe_call
 
     return transcribe_call(FIXTURES / "stereo_call.ogg", settings)
 
 
 @pytest.fixture(scope="session")
 def mono_record(settings):
-    from callscore.pipeline.transcribe import transcribe_call
+    from callscore.pipeline.score import transcribe_call
 
     return transcribe_call(FIXTURES / "mono_call.ogg", settings)
 

@@ -7,7 +7,8 @@ import pytest
 from callscore.checks import run_checks, script_order, talk_metrics
 from callscore.core import scorecard
 from callscore.models import scorecards
-from callscore.core.record import CallRecord, Interval, Roles, Turn, Utterance, Word
+from callscore.core.intervals import Interval
+from callscore.core.record import CallRecord, Roles, Turn, Utterance, Word
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scorecards" / "default.yaml"
 

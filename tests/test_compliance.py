@@ -16,7 +16,7 @@ from test_store import store_url  # noqa: F401  (fixture: SQLite, and PostgreSQL
 
 from callscore.flows import retention
 from callscore.pipeline import audio_redact
-from callscore.audio.decode import file_sha256
+from callscore.core.files import file_sha256
 from callscore.review import demo
 from callscore.review.app import create_app
 from callscore.settings import REPO_ROOT, Settings

@@ -230,7 +230,7 @@ def test_numbers_that_are_not_the_national_id_are_left(language, sentence):
 
 def test_call_redaction_uses_the_call_language():
     from callscore.core.record import Turn, Word
-    from callscore.pipeline.transcribe import redact_turns
+    from callscore.pipeline.score import redact_turns
 
     words = ("nombor kad saya " + spoken(CARD, "ms")).split()
     turn = Turn("customer", 0.0, len(words), [Word(i, i + 0.5, w, 1.0, "ch1") for i, w in enumerate(words)], "ch1")
@@ -315,7 +315,7 @@ def test_nightly_scores_a_call_in_its_sidecar_language_once(tmp_path, monkeypatc
 def test_chinese_transcript_masks_the_number_not_the_sentence(tmp_path, monkeypatch):
     """A transcript's Chinese segment is one unspaced string: it was one 'word', masked whole."""
     from callscore.models import phrases
-    from callscore.pipeline.transcript_input import load_transcript
+    from callscore.pipeline.score import read_call
 
     monkeypatch.setattr(phrases, "score_utterances", lambda *a, **k: None)  # judging is not what is tested
     monkeypatch.setattr(phrases, "active", lambda *a, **k: None)
@@ -324,7 +324,7 @@ def test_chinese_transcript_masks_the_number_not_the_sentence(tmp_path, monkeypa
         {"speaker": "Agent", "start": 0.0, "end": 3.0, "text": "請問您的卡號是多少？"},
         {"speaker": "Customer", "start": 3.5, "end": 9.0, "text": "我的卡号是" + spoken(CARD, "zh", sep="") + "，谢谢。"}]}),
         encoding="utf-8")
-    record = load_transcript(path, Settings())
+    record = read_call(path, Settings())
     assert record.language == "zh"
     masked = "我的卡号是 " + " ".join(["[CARD_NUMBER]"] * 16) + "，谢谢。"  # the sentence's comma kept too
     assert [t.text for t in record.turns] == ["请问您的卡号是多少？", masked]
@@ -337,7 +337,7 @@ def test_detected_language_drives_redaction_when_auto_was_asked_for(monkeypatch)
     from types import SimpleNamespace
 
     from callscore.models import phrases, registry
-    from callscore.pipeline.transcribe import transcribe_call
+    from callscore.pipeline.score import transcribe_call
 
     said = ("nombor kad saya " + spoken(CARD, "ms")).split()
 

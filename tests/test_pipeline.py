@@ -67,7 +67,7 @@ def test_mono_diarization_gets_roles_right(mono_record):
 def test_swapped_channels_are_detected_by_auto(tmp_path, settings, stereo_record):
     import soundfile as sf
 
-    from callscore.pipeline.transcribe import transcribe_call
+    from callscore.pipeline.score import transcribe_call
 
     data, rate = sf.read(FIXTURES / "stereo_call.ogg", always_2d=True)
     swapped = tmp_path / "swapped.flac"
@@ -147,7 +147,7 @@ def test_a_turn_the_asr_left_empty_is_transcribed_again(settings, stereo_record)
 
     from callscore.models import registry
     from callscore.audio.decode import decode
-    from callscore.pipeline.transcribe import retry_dropped_speech
+    from callscore.transcription.retry import retry_dropped_speech
 
     audio = decode(FIXTURES / "stereo_call.ogg")
     turns = copy.deepcopy(stereo_record.turns)
@@ -157,12 +157,15 @@ def test_a_turn_the_asr_left_empty_is_transcribed_again(settings, stereo_record)
     dropped.words = []
     model = registry.load_whisper(settings)
 
-    changed = retry_dropped_speech(turns, lambda label: audio.samples[int(label[2:])], model, settings)
+    def again(words_per_s: float) -> int:
+        return retry_dropped_speech(turns, lambda label: audio.samples[int(label[2:])], model, settings.language,
+                                    settings.beam_size, words_per_s)
+
+    changed = again(settings.retry_words_per_s)
 
     assert changed == 1  # only the emptied turn: the others already have their words
     heard = {re.sub(r"[^a-z]", "", w.text.lower()) for w in dropped.words}
     assert len(said & heard) >= 0.5 * len(said), (said, heard)
     assert all(dropped.start <= (w.start + w.end) / 2 <= dropped.end for w in dropped.words)
-    off = settings.model_copy(update={"retry_words_per_s": 0})
     dropped.words = []
-    assert retry_dropped_speech(turns, lambda label: audio.samples[int(label[2:])], model, off) == 0
+    assert again(0) == 0

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 from callscore.models import scorecards
-from callscore.pipeline.score import score_call
-from callscore.pipeline.transcript_input import TranscriptError, load_transcript, parse
+from callscore.pipeline.score import read_call, score_call
+from callscore.pipeline.transcript_input import TranscriptError, parse, read
 from callscore.settings import REPO_ROOT, Settings
 
 HERE = Path(__file__).parent / "fixtures" / "transcripts"
@@ -71,12 +71,12 @@ def test_each_format_is_recognised_and_keeps_the_speakers_times_and_text():
 
 
 def test_roles_from_the_file_or_from_the_detector(settings, tmp_path):
-    named = load_transcript(HERE / "billing_untimed.txt", settings)  # Rep / Caller are role names
+    named = read_call(HERE / "billing_untimed.txt", settings)  # Rep / Caller are role names
     assert (named.roles.method, named.roles.mapping) == ("transcript", {"Rep": "agent", "Caller": "customer"})
     (tmp_path / "u.txt").write_text("AGENT: Good morning, Acme.\nunknown: Hello?\nCustomer: Hi, it's about my bill.\n")
-    mixed = load_transcript(tmp_path / "u.txt", settings)  # 'unknown' (callscore's own) does not void the roles
+    mixed = read_call(tmp_path / "u.txt", settings)  # 'unknown' (callscore's own) does not void the roles
     assert mixed.roles.mapping == {"AGENT": "agent", "unknown": "unknown", "Customer": "customer"}
-    labelled = load_transcript(HERE / "whisperx.json", settings)  # pyannote labels: the agent is SPEAKER_01
+    labelled = read_call(HERE / "whisperx.json", settings)  # pyannote labels: the agent is SPEAKER_01
     assert labelled.roles.method == "speech" and labelled.roles.confidence > 0.9
     assert labelled.roles.mapping == {"SPEAKER_01": "agent", "SPEAKER_00": "customer"}
     assert labelled.turns[0].speaker == "agent" and labelled.turns[1].speaker == "customer"
@@ -115,7 +115,7 @@ def test_imported_words_are_redacted_like_heard_ones(scored):
 def test_callscore_transcribe_output_round_trips(stereo_record, settings, card, tmp_path):
     path = tmp_path / "stereo_call.json"
     path.write_text(json.dumps(stereo_record.to_json()))
-    record = load_transcript(path, settings)
+    record = read_call(path, settings)
     assert record.asr_model == "transcript:callscore" and record.call_id == stereo_record.call_id
     assert [(t.speaker, t.start, t.end, t.text) for t in record.turns] == \
         [(t.speaker, round(t.start, 3), round(t.end, 3), t.text) for t in stereo_record.turns]
@@ -139,10 +139,10 @@ def test_a_bad_file_gets_one_line_and_the_batch_goes_on(tmp_path, capsys):
         "(Unterminated string starting at: line 1 column 70 (char 69))"]
     with pytest.raises(TranscriptError, match=r"x\.txt: not a transcript: no 'Speaker: text' lines"):
         (tmp_path / "x.txt").write_text("Minutes of the Tuesday meeting\nnothing to report\n")
-        load_transcript(tmp_path / "x.txt")
+        read(tmp_path / "x.txt")
     with pytest.raises(TranscriptError, match="line 2: no \\[mm:ss\\] time though other lines have one"):
         (tmp_path / "y.txt").write_text("[00:01] Agent: Hello there, Acme.\nCustomer: Hi.\n")
-        load_transcript(tmp_path / "y.txt")
+        read(tmp_path / "y.txt")
 
 
 def inbox_with_sidecars(root: Path) -> Path:
