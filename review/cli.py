@@ -22,8 +22,6 @@ def _store(db: str | None):
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    if getattr(args, "review_command", None) == "export-labels":
-        return cmd_export_labels(args)
     from callscore.review.app import create_app
     import uvicorn
 
@@ -138,7 +136,7 @@ def add_parsers(commands) -> None:
     e = actions.add_parser("export-labels", help="confirmed item labels as JSONL for retraining the phrase classifier")
     e.add_argument("--out", required=True, type=Path, help="JSONL file to write")
     e.add_argument("--db", dest="export_db", help=db_help)
-    e.set_defaults(run=cmd_review)
+    e.set_defaults(run=cmd_export_labels)
 
     users = commands.add_parser("users", help="review app accounts: add, list, disable, passwd").add_subparsers(
         dest="users_command", required=True, metavar="ACTION")
