@@ -31,14 +31,20 @@ def client_for(env: dict, username: str) -> TestClient:
     return login(env["app"], username)
 
 
-def walk(routes):
-    """(method, path template) of app.routes with included routers opened (FastAPI keeps them as one entry each)."""
+def app_routes(routes):
+    """The routes of app.routes with included routers opened (FastAPI keeps them as one entry each)."""
     for route in routes:
         if hasattr(route, "original_router"):
-            yield from walk(route.original_router.routes)
+            yield from app_routes(route.original_router.routes)
         elif isinstance(route, Route):
-            for method in sorted(route.methods - {"HEAD"}):
-                yield method, route.path
+            yield route
+
+
+def walk(routes):
+    """(method, path template) of every route."""
+    for route in app_routes(routes):
+        for method in sorted(route.methods - {"HEAD"}):
+            yield method, route.path
 
 
 def user(env: dict, name: str) -> User:
