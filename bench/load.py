@@ -183,6 +183,7 @@ async def kill_when_stored(url: str, victim: subprocess.Popen, at_least: int) ->
 
 
 async def faults(url: str, folder: Path, env: dict, base_url: str, args) -> FaultReport:
+    """Nightly runs A and B at once, A killed, then C; reviews and polls through the app meanwhile."""
     report = FaultReport(calls=args.calls)
     inbox = folder / "inbox"
     call_ids = write_inbox(inbox, args.calls)
@@ -190,24 +191,29 @@ async def faults(url: str, folder: Path, env: dict, base_url: str, args) -> Faul
     started = time.perf_counter()
     nightly = ["nightly", "--inbox", str(inbox)]
     a, b = start(nightly, env, folder / "nightly_a.log"), start(nightly, env, folder / "nightly_b.log")
-    stop = asyncio.Event()  # set when B ends: the reviewers and the poller work as long as the nightly runs do
-    polling = asyncio.create_task(poll(base_url, reviewers[-1], args.poll_every, stop))
-    reviewing = asyncio.create_task(run_monitors(base_url, reviewers[:-1], MAX_REVIEW_ROUNDS, (1.0, 3.0), stop))
-    report.stored_at_kill = await kill_when_stored(url, a, args.calls // 3)
-    while b.poll() is None:
-        await asyncio.sleep(0.5)
-    stop.set()
-    review_timings: Timings = await reviewing
-    poll_timings: Timings = await polling
-    report.orphans_killed = stop_group(a)
-    c = start(nightly, env, folder / "nightly_c.log")
-    report.exits = {"A": a.returncode, "B": b.returncode, "C": await asyncio.to_thread(c.wait)}
-    stop_group(b), stop_group(c)
+    c = None
+    try:
+        stop = asyncio.Event()  # set when B ends: the reviewers and the poller work as long as the nightly runs do
+        polling = asyncio.create_task(poll(base_url, reviewers[-1], args.poll_every, stop))
+        reviewing = asyncio.create_task(run_monitors(base_url, reviewers[:-1], MAX_REVIEW_ROUNDS, (1.0, 3.0), stop))
+        report.stored_at_kill = await kill_when_stored(url, a, args.calls // 3)
+        while b.poll() is None:
+            await asyncio.sleep(0.5)
+        stop.set()
+        review_timings: Timings = await reviewing
+        poll_timings: Timings = await polling
+        report.orphans_killed = stop_group(a)
+        c = start(nightly, env, folder / "nightly_c.log")
+        report.exits = {"A": a.returncode, "B": b.returncode, "C": await asyncio.to_thread(c.wait)}
+    finally:  # nothing of the runs outlives the bench, whatever happened
+        for process in (a, b, c):
+            if process is not None:
+                stop_group(process)
     report.seconds = time.perf_counter() - started
 
     counts = results_per_call(url)
-    report.missing = [c for c in call_ids if c not in counts]
-    report.scored_twice = [c for c, n in counts.items() if n > 1]
+    report.missing = [call_id for call_id in call_ids if call_id not in counts]
+    report.scored_twice = [call_id for call_id, n in counts.items() if n > 1]
     report.scored_once = sum(n == 1 for n in counts.values())
     report.reviews_accepted = len(review_timings.submitted)
     report.reviews_lost = sorted(review_timings.submitted - stored_reviews(url))
