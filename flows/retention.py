@@ -16,7 +16,7 @@ from prefect import flow
 from sqlalchemy import select, update
 
 from callscore.core.result import ResultDocument
-from callscore.pipeline.audio_redact import delete_derived, derived_files
+from callscore.audio.redacted_copy import delete_derived, derived_files
 from callscore.settings import Settings
 from callscore.store import Store, open_store
 from callscore.store.models import Call, ItemResult, Result, ReviewEvent, utcnow

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from callscore.core.files import stream_sha256
-from callscore.pipeline import audio_redact
+from callscore.audio import redacted_copy
 
 _verified: dict[tuple, str] = {}  # (device, inode, size, mtime, ctime) -> sha256: hash a file once, not per range
 _verified_lock = threading.Lock()
@@ -76,7 +76,7 @@ def open_redacted(source: BinaryIO, sha256: str, redactions: list[dict], home: P
     """The derived copy with the redactions covered, made from the already checked `source` (read through its
     open descriptor, Linux's /proc/self/fd, so the file checked is the file redacted) and opened as checked: a
     regular file in the app's own derived_audio folder whose name starts with the source's hash."""
-    made = audio_redact.redacted_audio(Path(f"/proc/self/fd/{source.fileno()}"), redactions, home, call_id, fill)
-    if made.parent != audio_redact.call_dir(home, call_id) or not made.name.startswith(sha256[:16]):
+    made = redacted_copy.redacted_audio(Path(f"/proc/self/fd/{source.fileno()}"), redactions, home, call_id, fill)
+    if made.parent != redacted_copy.call_dir(home, call_id) or not made.name.startswith(sha256[:16]):
         raise Refused(NOT_SCORED, 409)
     return _open_regular(made)

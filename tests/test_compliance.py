@@ -15,7 +15,7 @@ from review_helpers import client_for, login
 from test_store import store_url  # noqa: F401  (fixture: SQLite, and PostgreSQL when configured)
 
 from callscore.flows import retention
-from callscore.pipeline import audio_redact
+from callscore.audio import redacted_copy
 from callscore.core.files import file_sha256
 from callscore.review import demo
 from callscore.review.app import create_app
@@ -38,7 +38,7 @@ def frames(path: Path) -> tuple[np.ndarray, int]:
 
 def covered(rate: int, redactions: list[dict], n: int) -> np.ndarray:
     mask = np.zeros(n, dtype=bool)
-    for start, end in audio_redact.padded_intervals(redactions):
+    for start, end in redacted_copy.padded_intervals(redactions):
         mask[int(start * rate):int(np.ceil(end * rate))] = True
     return mask
 
@@ -50,9 +50,9 @@ def assert_tone_exactly_on(derived: Path, redactions: list[dict]) -> None:
     mask = covered(rate, redactions, source.shape[1])
     assert np.abs(out[:, ~mask] - source[:, ~mask]).max() <= 2 / 32768  # outside: the source, to 16-bit precision
     inside = out[:, mask]
-    assert np.sqrt(np.mean(inside ** 2)) == pytest.approx(audio_redact.TONE_PEAK / np.sqrt(2), rel=0.02)
+    assert np.sqrt(np.mean(inside ** 2)) == pytest.approx(redacted_copy.TONE_PEAK / np.sqrt(2), rel=0.02)
     spectrum = np.abs(np.fft.rfft(inside[0, : rate // 2]))  # first half second of the first covered stretch
-    assert np.fft.rfftfreq(rate // 2, 1 / rate)[spectrum.argmax()] == pytest.approx(audio_redact.TONE_HZ, abs=4)
+    assert np.fft.rfftfreq(rate // 2, 1 / rate)[spectrum.argmax()] == pytest.approx(redacted_copy.TONE_HZ, abs=4)
     assert np.sqrt(np.mean(source[:, mask] ** 2)) > 0.01  # there was speech to cover
 
 
@@ -60,31 +60,31 @@ def assert_tone_exactly_on(derived: Path, redactions: list[dict]) -> None:
 
 def test_audio_redaction_covers_exactly_the_padded_intervals_and_keeps_the_source(tmp_path):
     before = file_sha256(AUDIO)
-    derived = audio_redact.redacted_audio(AUDIO, [POSTCODE, DOB], tmp_path, "call-1")
+    derived = redacted_copy.redacted_audio(AUDIO, [POSTCODE, DOB], tmp_path, "call-1")
     assert derived.parent.parent == tmp_path / "derived_audio" and derived.suffix == ".wav"
     assert_tone_exactly_on(derived, [DOB, POSTCODE])
     assert file_sha256(AUDIO) == before
-    assert audio_redact.padded_intervals([DOB, POSTCODE]) == [(19.85, 22.15), (23.35, 24.95)]
+    assert redacted_copy.padded_intervals([DOB, POSTCODE]) == [(19.85, 22.15), (23.35, 24.95)]
 
     # cached: the same inputs give the same file, untouched
     stamp = derived.stat().st_mtime_ns
-    assert audio_redact.redacted_audio(AUDIO, [DOB, POSTCODE], tmp_path, "call-1") == derived
+    assert redacted_copy.redacted_audio(AUDIO, [DOB, POSTCODE], tmp_path, "call-1") == derived
     assert derived.stat().st_mtime_ns == stamp
 
     # silence, and changed redactions: a new file replaces the old one
-    silent = audio_redact.redacted_audio(AUDIO, [DOB], tmp_path, "call-1", fill="silence")
+    silent = redacted_copy.redacted_audio(AUDIO, [DOB], tmp_path, "call-1", fill="silence")
     assert silent != derived and not derived.exists()
     out, rate = frames(silent)
     assert not out[:, covered(rate, [DOB], out.shape[1])].any()
-    assert audio_redact.derived_files(tmp_path, "call-1") == [silent]
-    assert audio_redact.delete_derived(tmp_path, "call-1") == 1 and not silent.exists()
+    assert redacted_copy.derived_files(tmp_path, "call-1") == [silent]
+    assert redacted_copy.delete_derived(tmp_path, "call-1") == 1 and not silent.exists()
 
 
 def test_derived_audio_folder_is_safe_for_any_call_id(tmp_path):
     for call_id in ("..", "../../etc", "a/b", "x" * 300):
-        folder = audio_redact.call_dir(tmp_path, call_id)
+        folder = redacted_copy.call_dir(tmp_path, call_id)
         assert folder.parent == tmp_path / "derived_audio" and folder.name not in (".", "..")
-    assert audio_redact.call_dir(tmp_path, "a/b") != audio_redact.call_dir(tmp_path, "a_b")
+    assert redacted_copy.call_dir(tmp_path, "a/b") != redacted_copy.call_dir(tmp_path, "a_b")
 
 
 # ---- the review app serves redacted audio -----------------------------------------------------
@@ -101,7 +101,7 @@ def test_review_app_serves_redacted_audio_for_calls_with_redactions(env):
     client = client_for(env, "ana")
     served = client.get("/audio/call-005")
     assert served.status_code == 200 and served.content[:4] == b"RIFF"
-    derived = audio_redact.derived_files(env["home"], "call-005")
+    derived = redacted_copy.derived_files(env["home"], "call-005")
     assert len(derived) == 1 and served.content == derived[0].read_bytes()
     assert_tone_exactly_on(derived[0], [DOB, POSTCODE])
     ranged = client.get("/audio/call-005", headers={"Range": "bytes=0-99"})
@@ -120,7 +120,7 @@ def test_served_audio_fails_closed_when_it_cannot_be_redacted(env, monkeypatch):
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(audio_redact, "redacted_audio", broken)
+    monkeypatch.setattr(redacted_copy, "redacted_audio", broken)
     response = client_for(env, "ana").get("/audio/call-005")
     assert response.status_code == 500 and response.content != AUDIO.read_bytes()
 
@@ -141,7 +141,7 @@ def aged(store_url, tmp_path):  # noqa: F811
         repo.save_review(session, "call-001", seeded["users"]["lena"], {"greeting": ("fail", "no name given")},
                          comments="checked", submit=True, final_percent=80.0)
     for call_id in ("call-005", "call-new"):
-        audio_redact.redacted_audio(AUDIO, [DOB], settings.home, call_id)
+        redacted_copy.redacted_audio(AUDIO, [DOB], settings.home, call_id)
     yield store, settings
     store.engine.dispose()
 
@@ -168,7 +168,7 @@ def test_retention_dry_run_changes_nothing(aged):
     assert summary["calls"] == ["call-001", "call-002", "call-003", "call-004", "call-005"]
     assert (summary["results"], summary["derived_files"]) == (5, 1)
     assert snapshot(store) == before
-    assert len(audio_redact.derived_files(settings.home, "call-005")) == 1
+    assert len(redacted_copy.derived_files(settings.home, "call-005")) == 1
 
 
 def test_retention_purges_old_transcripts_evidence_and_derived_audio_and_keeps_scores_and_reviews(aged):
@@ -198,8 +198,8 @@ def test_retention_purges_old_transcripts_evidence_and_derived_audio_and_keeps_s
     assert any(before["items"][key][2] for key in before["items"] if key[0] in old)  # there was evidence to clear
     assert (after["reviews"], after["review_items"]) == (before["reviews"], before["review_items"])
 
-    assert audio_redact.derived_files(settings.home, "call-005") == []
-    assert len(audio_redact.derived_files(settings.home, "call-new")) == 1
+    assert redacted_copy.derived_files(settings.home, "call-005") == []
+    assert len(redacted_copy.derived_files(settings.home, "call-new")) == 1
     purges = after["events"][len(before["events"]):]
     assert purges == [(call_id, "retention.purge") for call_id in summary["calls"]]
     with store.session() as session:

@@ -113,7 +113,7 @@ def test_a_recording_changed_in_place_is_not_served(env, tmp_path):
 
 
 def test_a_call_with_redactions_is_redacted_only_from_the_checked_recording(env, tmp_path):
-    from callscore.pipeline import audio_redact
+    from callscore.audio import redacted_copy
     from callscore.store.models import Redaction
 
     with env["store"].session() as session, session.begin():
@@ -123,10 +123,10 @@ def test_a_call_with_redactions_is_redacted_only_from_the_checked_recording(env,
     recording.unlink()
     recording.symlink_to(auth.secret_path(env["home"]))
     assert client.get("/audio/call-001").status_code == 409
-    assert audio_redact.derived_files(env["home"], "call-001") == []  # nothing was made from the key
+    assert redacted_copy.derived_files(env["home"], "call-001") == []  # nothing was made from the key
     recording.unlink()
     recording.write_bytes(AUDIO.read_bytes())
     served = client.get("/audio/call-001")
     assert served.status_code == 200 and served.content[:4] == b"RIFF"  # the derived copy, not the source
-    derived = audio_redact.derived_files(env["home"], "call-001")
+    derived = redacted_copy.derived_files(env["home"], "call-001")
     assert len(derived) == 1 and derived[0].name.startswith(hashlib.sha256(AUDIO.read_bytes()).hexdigest()[:16])
