@@ -30,7 +30,7 @@ from callscore.core.scorecard import Scorecard
 from callscore.diarization import mono as mono_diarization
 from callscore.diarization import roles as role_detection
 from callscore.diarization.assign import assign_words, turns_from_masks
-from callscore.models import judge, phrases, registry
+from callscore.models import judge, multilingual, phrases, registry
 from callscore.pipeline import result as results
 from callscore.pipeline import transcript_input
 from callscore.pipeline.redact import RedactionConfig, redact_words
@@ -58,7 +58,10 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                                      classifier.version, Path(path).stem)
     else:
         with timings.stage("checks_s"):
-            judge.score_items(record.utterances, card.items, classifier)
+            if record.language == languages.DEFAULT:
+                judge.score_items(record.utterances, card.items, classifier)
+            else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
+                multilingual.score_utterances(record.utterances, card.items)
             checks, context = run_checks(record, card, settings.min_silence_s)
         record.timings = timings.as_dict()
         document = results.build(record, card, checks, context, classifier.version)

