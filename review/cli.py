@@ -7,8 +7,9 @@ import re
 import sys
 from pathlib import Path
 
+from callscore.store.models import ROLES
+
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{2,80}$")
-ROLES = ("monitor", "lead", "admin", "agent")
 
 
 def _store(db: str | None):
