@@ -87,10 +87,11 @@ def _spread(text: str, start: float, end: float, label: str) -> list[Word]:
 
 
 def _timeline(lines: list[tuple[str, str]]) -> list[Turn]:
-    """Untimed (label, text) lines laid end to end at WORD_S a word: order and rough positions, no pauses."""
+    """Untimed (label, text) lines laid end to end at WORD_S a word (split_words: each character of Chinese):
+    order and rough positions, no pauses."""
     turns, clock = [], 0.0
     for label, text in lines:
-        end = clock + WORD_S * len(text.split())
+        end = clock + WORD_S * len(split_words(text))
         turns.append(Turn("unknown", clock, end, _spread(text, clock, end, label), label))
         clock = end
     return turns
@@ -270,7 +271,7 @@ def parse_text(text: str) -> Parsed:
         raise ValueError(f"line {missing[3]}: no [mm:ss] time though other lines have one")
     turns = []
     for index, (start, label, words, _) in enumerate(entries):
-        end = start + WORD_S * len(words.split())
+        end = start + WORD_S * len(split_words(words))  # a Chinese line is words of a character or two
         if index + 1 < len(entries):
             end = max(start, min(end, entries[index + 1][0]))
         turns.append(Turn("unknown", start, end, _spread(words, start, end, label), label))
