@@ -78,14 +78,20 @@ def words_scores(model, item_heads: dict, examples, behaviours) -> dict[str, flo
     return row | {"macro": float(np.mean(list(row.values())))}
 
 
-def new_items(model) -> dict[str, float]:
-    """Items the judge was not built for, each from its description and four examples."""
+def new_items(model) -> dict[str, dict[str, float]]:
+    """Items written by a separate writer as a QA lead would: each from its description and four
+    examples ("from words"), and, where the judge's library has a behaviour of the same id, from that
+    behaviour's trained head (what `callscore score` uses for such an item)."""
     card = scorecards.load(HELDOUT / "new_items.yaml")
     items = [i for i in card.items if i.kind in ("phrase", "absent_phrase")]
     examples = [phrases.Example(r["text"], r["items"], "") for r in read_jsonl(HELDOUT / "new_items_sentences.jsonl")
                 if r.get("speaker", "agent") == "agent"]
-    heads = {i.id: judges.item_head(model, [i.description], i.examples) for i in items}
-    return words_scores(model, heads, examples, [i.id for i in items])
+    from_words = {i.id: judges.item_head(model, [i.description], i.examples) for i in items}
+    rows = {"from words": words_scores(model, from_words, examples, [i.id for i in items])}
+    if any(i.id in model.heads for i in items):
+        trained = {i.id: model.heads.get(i.id, from_words[i.id]) for i in items}
+        rows["library heads, else words"] = words_scores(model, trained, examples, [i.id for i in items])
+    return rows
 
 
 def left_out(train, heldout, behaviour, config, sets) -> dict[str, float]:
@@ -129,7 +135,7 @@ def main(argv=None) -> int:
         for set_name, examples in sets.items():
             rows[f"{name[:24]} {set_name}"] = head_scores(model, examples, INBOUND)
         if (HELDOUT / "new_items.yaml").exists():
-            novel[name[:24]] = new_items(model)
+            novel |= {f"{name[:24]} {how}": row for how, row in new_items(model).items()}
     print("built-in behaviours, trained heads\n" + table(rows))
     if novel:
         print("\nitems defined in words (bench/judge_heldout/new_items.yaml), description + 4 examples\n" + table(novel))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,9 @@ def main(argv=None) -> int:
         total = sum(len(truth[i]) for i in rows)
         for item_id, f1 in rows.items():
             correct = sum(t == p for t, p in zip(truth[item_id], predicted[item_id]))
-            print(f"  {item_id:<26} F1 {f1:.2f}   right {correct}/{len(truth[item_id])}")
+            wrong = Counter(f"{t}->{p}" for t, p in zip(truth[item_id], predicted[item_id]) if t != p)
+            print(f"  {item_id:<26} F1 {f1:.2f}   right {correct}/{len(truth[item_id])}   "
+                  + ", ".join(f"{pair} {n}" for pair, n in wrong.most_common()))
         print(f"  {'macro':<26} F1 {np.mean(list(rows.values())):.3f}   verdicts right {right}/{total}")
     return 0
 

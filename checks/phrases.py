@@ -101,7 +101,7 @@ def _trigger(record: CallRecord, item: Item) -> Utterance | None:
     """The sentence (either side) that best matches the item's `applies_if`, if any comes close enough."""
     key = judge.applies_key(item.id)
     matches = [u for u in record.utterances
-               if u.text and not u.combined and u.scores.get(key, 0.0) >= judge.APPLIES_MIN_SIMILARITY]
+               if u.text and not u.combined and u.scores.get(key, 0.0) >= judge.APPLIES_THRESHOLD]
     return max(matches, key=lambda u: u.scores[key], default=None)
 
 

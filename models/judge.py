@@ -25,16 +25,27 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-BEHAVIOURS_FILE = Path(__file__).resolve().parent / "training" / "behaviours.yaml"
+TRAINING_DIR = Path(__file__).resolve().parent / "training"
+BEHAVIOURS_FILE = TRAINING_DIR / "behaviours.yaml"
+LIBRARY_FILE = TRAINING_DIR / "behaviours_library.yaml"
+APPLIES_FILE = TRAINING_DIR / "applies_if.yaml"  # conditions and the customer lines that meet them
+LIBRARY_SOURCE = "library"  # the `source` of pool lines labelled for every behaviour, the library's too
 
 
 def builtin_descriptions() -> dict[str, list[str]]:
-    """Built-in behaviour -> its descriptions (models/training/behaviours.yaml)."""
-    return yaml.safe_load(BEHAVIOURS_FILE.read_text())
+    """Built-in behaviour -> its descriptions (models/training/behaviours.yaml, then the library's)."""
+    return yaml.safe_load(BEHAVIOURS_FILE.read_text()) | yaml.safe_load(LIBRARY_FILE.read_text())
 
 
 # the behaviours the training pool has sentences for; a scorecard item may score one of them by id
 BUILTIN_BEHAVIOURS = tuple(builtin_descriptions())
+LIBRARY_BEHAVIOURS = tuple(yaml.safe_load(LIBRARY_FILE.read_text()))
+
+
+def labelled(example, behaviour: str) -> bool:
+    """Whether the example says if it realises the behaviour. Pool files written before the library
+    are silent on the library's behaviours: their lines are neither positives nor negatives of them."""
+    return behaviour in example.items or behaviour not in LIBRARY_BEHAVIOURS or example.source == LIBRARY_SOURCE
 
 
 @dataclass
@@ -72,7 +83,7 @@ class Judge:
 
     def __init__(self, encoder, meta: dict | None = None, heads: dict[str, Head] | None = None,
                  config: JudgeConfig | None = None, negatives: np.ndarray | None = None,
-                 item_platt: tuple[float, float] = (1.0, 0.0)):
+                 item_platt: tuple[float, float] = (1.0, 0.0), applies_platt: tuple[float, float] = (1.0, 0.0)):
         self.encoder = encoder
         self.meta = meta or {}
         self.heads = heads or {}
@@ -80,6 +91,7 @@ class Judge:
         # the training pool's vectors: what a new item's examples are told apart from
         self.negatives = negatives if negatives is not None else np.zeros((0, 384), dtype=np.float32)
         self.item_platt = item_platt
+        self.applies_platt = applies_platt  # cos(applies_if, sentence) -> probability the sentence meets it
 
     @property
     def version(self) -> str:
@@ -180,7 +192,7 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
     scale = torch.nn.Parameter(torch.tensor(10.0))
     bias = torch.nn.Parameter(torch.tensor(-5.0))
     optimiser = torch.optim.AdamW(list(top.parameters()) + [scale, bias], lr=config.learning_rate)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(config.positive_weight))
+    positive_weight = torch.tensor(config.positive_weight)
     order = list(range(len(examples)))
     for epoch in range(config.epochs):
         rng.shuffle(order)
@@ -192,7 +204,9 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
             sentence_vectors, item_vectors = vectors[:len(batch)], vectors[len(batch):]
             logits = scale * sentence_vectors @ item_vectors.T + bias
             targets = torch.tensor([[float(b in ex.items) for b in behaviours] for ex in batch])
-            loss = loss_fn(logits, targets)
+            known = torch.tensor([[float(labelled(ex, b)) for b in behaviours] for ex in batch])
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, targets, weight=known, pos_weight=positive_weight, reduction="sum") / known.sum()
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -202,22 +216,25 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
     return encoder
 
 
-def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0) -> dict[str, Head]:
+def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0,
+              vectors: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Head]:
     """One head per built-in behaviour: logistic regression on the training groups' vectors, its
-    margin Platt-scaled on the held-out groups."""
+    margin Platt-scaled on the held-out groups. `vectors`: both groups' vectors, if already encoded."""
     from sklearn.linear_model import LogisticRegression
 
-    train_vectors = judge.encode([ex.text for ex in train])
-    heldout_vectors = judge.encode([ex.text for ex in heldout])
+    train_vectors, heldout_vectors = vectors or (judge.encode([ex.text for ex in train]),
+                                                 judge.encode([ex.text for ex in heldout]))
     heads = {}
     for behaviour in behaviours:
-        labels = np.array([behaviour in ex.items for ex in train], dtype=int)
+        known = np.array([labelled(ex, behaviour) for ex in train])
+        labels = np.array([behaviour in ex.items for ex in train], dtype=int)[known]
         if labels.sum() < 3:
             continue
-        model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(train_vectors, labels)
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(train_vectors[known], labels)
         head = Head(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
-        margins = heldout_vectors @ head.weights + head.intercept
-        truth = np.array([behaviour in ex.items for ex in heldout], dtype=int)
+        known_heldout = np.array([labelled(ex, behaviour) for ex in heldout], dtype=bool)
+        margins = heldout_vectors[known_heldout] @ head.weights + head.intercept
+        truth = np.array([behaviour in ex.items for ex in heldout], dtype=int)[known_heldout]
         if 0 < truth.sum() < len(truth):
             platt = LogisticRegression(C=100.0).fit(margins[:, None], truth)
             head.platt_scale, head.platt_bias = float(platt.coef_[0][0]), float(platt.intercept_[0])
@@ -232,8 +249,8 @@ def item_head(judge: Judge, descriptions: list[str], examples: list[str], negati
     fit_item_platt on behaviours held out the same way), so its output is a probability."""
     from sklearn.linear_model import LogisticRegression
 
-    negatives = judge.negatives if negatives is None else negatives
     positives = judge.encode(list(descriptions) + list(examples))
+    negatives = _unclaimed(judge, positives[len(descriptions):]) if negatives is None else negatives
     features = np.vstack([positives, negatives])
     labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(features, labels)
@@ -241,25 +258,38 @@ def item_head(judge: Judge, descriptions: list[str], examples: list[str], negati
     return Head(model.coef_[0].astype(np.float32), float(model.intercept_[0]), scale, bias)
 
 
+def _unclaimed(judge: Judge, example_vectors: np.ndarray) -> np.ndarray:
+    """The pool's vectors a new item's head learns to tell its examples from, less the sentences of any
+    built-in behaviour that claims most of its examples: an item "explains a charge" is told apart from
+    greetings and closings, not from the library's sentences that explain a charge."""
+    claimed = [head for head in judge.heads.values() if np.mean(head.probability(example_vectors) >= 0.5) > 0.5]
+    keep = np.ones(len(judge.negatives), dtype=bool)
+    for head in claimed:
+        keep &= head.probability(judge.negatives) < 0.5
+    return judge.negatives[keep]
+
+
 def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[str]], examples_per_item: int = 4,
-                   seed: int = 0) -> tuple[float, float]:
+                   seed: int = 0, vectors: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
     """What an item head's margin means: each built-in behaviour in turn is treated as a new item (one
     description, a few sentences, the pool without its sentences as negatives) and scored on held-out
     groups; one Platt scaling is fitted over all of them."""
     from sklearn.linear_model import LogisticRegression
 
     rng = random.Random(seed)
-    pool_vectors = judge.encode([ex.text for ex in train])
-    heldout_vectors = judge.encode([ex.text for ex in heldout])
+    pool_vectors, heldout_vectors = vectors or (judge.encode([ex.text for ex in train]),
+                                                judge.encode([ex.text for ex in heldout]))
     margins, labels = [], []
     for behaviour, texts in descriptions.items():
         positives = [ex.text for ex in train if behaviour in ex.items]
-        truth = [behaviour in ex.items for ex in heldout]
+        known = np.array([labelled(ex, behaviour) for ex in heldout], dtype=bool)
+        truth = [behaviour in ex.items for ex, k in zip(heldout, known) if k]
         if len(positives) < examples_per_item or not any(truth):
             continue
+        # the whole pool but the behaviour's known sentences, as a new item's head would see it
         others = pool_vectors[[behaviour not in ex.items for ex in train]]
         head = item_head(judge, texts[:1], rng.sample(positives, examples_per_item), others, (1.0, 0.0))
-        margins += list(heldout_vectors @ head.weights + head.intercept)
+        margins += list(heldout_vectors[known] @ head.weights + head.intercept)
         labels += truth
     platt = LogisticRegression(C=100.0).fit(np.array(margins)[:, None], np.array(labels, dtype=int))
     return float(platt.coef_[0][0]), float(platt.intercept_[0])
@@ -296,7 +326,7 @@ def save(judge: Judge, metrics: dict, data_hash: str, root: Path) -> Path:
             "config": asdict(judge.config),
             "heads": {b: {"intercept": h.intercept, "platt_scale": h.platt_scale, "platt_bias": h.platt_bias}
                       for b, h in judge.heads.items()},
-            "item_platt": list(judge.item_platt),
+            "item_platt": list(judge.item_platt), "applies_platt": list(judge.applies_platt),
             "data_hash": data_hash, "code_version": __version__, "metrics": metrics,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -324,8 +354,8 @@ def load(path: Path) -> Judge:
     encoder[0].auto_model.load_state_dict(layers, strict=False)
     encoder.eval()
     heads = {b: Head(tensors[HEAD_PREFIX + b].numpy(), **numbers) for b, numbers in meta["heads"].items()}
-    return Judge(encoder, meta, heads, config,
-                 tensors[NEGATIVES].to(torch.float32).numpy(), tuple(meta["item_platt"]))
+    return Judge(encoder, meta, heads, config, tensors[NEGATIVES].to(torch.float32).numpy(),
+                 tuple(meta["item_platt"]), tuple(meta["applies_platt"]))
 
 
 @functools.cache
@@ -339,12 +369,31 @@ def load_cached(path: Path) -> Judge:
 
 
 APPLIES_PREFIX = "applies_if:"
-# An `applies_if` sentence has no examples and usually describes the customer, whom the judge was not
-# trained on: its similarities sit lower than an item's (0.34 for "You charged me twice, that's your
-# mistake" against "The customer reports a mistake by the company", 0.00-0.11 for other customer lines
-# of that call), so the trigger is a plain cosine bar, not a calibrated probability. Measured weak on
-# held-out calls (see README): a QA lead should check such items' not_applicable verdicts.
-APPLIES_MIN_SIMILARITY = 0.25
+APPLIES_THRESHOLD = 0.5  # a probability: the item applies when a line more likely meets its condition than not
+
+
+def fit_applies_scaling(encode) -> tuple[float, float]:
+    """What an `applies_if` similarity means for an encoder: a logistic fit of cos(condition, line) over
+    models/training/applies_if.yaml, each condition's own customer lines against every other line there
+    (as rare as matching lines are in a call). An `applies_if` has no examples and usually describes the
+    customer, so its similarities sit lower than an item's; a fixed cosine bar would also move with every
+    retrain."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = yaml.safe_load(APPLIES_FILE.read_text())
+    lines = [(condition, line) for condition, said in data["conditions"].items() for line in said]
+    lines += [(None, line) for line in data["neutral"]]
+    conditions = list(data["conditions"])
+    similarities = encode([line for _, line in lines]) @ encode(conditions).T
+    pairs = [(similarities[row, column], owner == condition)
+             for row, (owner, _) in enumerate(lines) for column, condition in enumerate(conditions)]
+    fit = LogisticRegression(C=100.0).fit(np.array([[s] for s, _ in pairs]), np.array([m for _, m in pairs], dtype=int))
+    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+
+
+def applies_probability(similarities: np.ndarray, scaling: tuple[float, float]) -> np.ndarray:
+    scale, bias = scaling
+    return 1.0 / (1.0 + np.exp(-np.clip(scale * similarities + bias, -50, 50)))
 
 
 def applies_key(item_id: str) -> str:
@@ -367,7 +416,8 @@ def _description_vector(judge: Judge, description: str) -> np.ndarray:
 def score_items(utterances, items, judge: Judge) -> None:
     """Scores for the scorecard's items that have no trained head (items a QA lead defined in words:
     a head fitted from the description and examples against the training pool) and for every
-    `applies_if` (cosine similarity to that one sentence). Built-in behaviours keep their heads."""
+    `applies_if` (the probability that a sentence meets it, from its similarity to that one sentence).
+    Built-in behaviours keep their heads."""
     if not utterances:
         return
     missing = [u for u in utterances if u.embedding is None]  # a record read back from JSON
@@ -382,5 +432,6 @@ def score_items(utterances, items, judge: Judge) -> None:
                 utterance.scores[behaviour] = float(probability)
         if item.applies_if:
             description = _description_vector(judge, item.applies_if)
-            for utterance, similarity in zip(utterances, vectors @ description):
-                utterance.scores[applies_key(item.id)] = float(similarity)
+            for utterance, probability in zip(utterances, applies_probability(vectors @ description,
+                                                                               judge.applies_platt)):
+                utterance.scores[applies_key(item.id)] = float(probability)

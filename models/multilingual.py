@@ -201,5 +201,13 @@ def score_utterances(utterances, items, root: Path = POOL_VECTORS) -> None:
     for item in items:
         if item.applies_if:
             condition = meaning(encode([item.applies_if]), centre)[0]
-            for utterance in utterances:
-                utterance.scores[judge.applies_key(item.id)] = float(utterance.meaning @ condition)
+            similarities = np.array([utterance.meaning @ condition for utterance in utterances])
+            for utterance, probability in zip(utterances, judge.applies_probability(similarities,
+                                                                                    applies_scaling(root))):
+                utterance.scores[judge.applies_key(item.id)] = float(probability)
+
+
+@functools.cache
+def applies_scaling(root: Path = POOL_VECTORS) -> tuple[float, float]:
+    """What an `applies_if` similarity of these vectors means (judge.fit_applies_scaling), once a process."""
+    return judge.fit_applies_scaling(lambda texts: meaning(encode(texts), pool(root).centre))

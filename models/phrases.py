@@ -81,9 +81,14 @@ def train(train_examples: list[Example], heldout_examples: list[Example], config
     they train like built-in behaviours and get a head of their own once they have examples."""
     descriptions = judge.builtin_descriptions() | (new_items or {})
     model = judge.Judge(judge.fine_tune(train_examples, descriptions, config), config=config)
-    model.heads = judge.fit_heads(model, train_examples, heldout_examples, list(descriptions))
-    model.item_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions, seed=config.seed)
-    model.negatives = model.encode([ex.text for ex in train_examples])
+    train_vectors = model.encode([ex.text for ex in train_examples])  # encoded once: heads, scaling, negatives
+    heldout_vectors = model.encode([ex.text for ex in heldout_examples])
+    vectors = (train_vectors, heldout_vectors)
+    model.heads = judge.fit_heads(model, train_examples, heldout_examples, list(descriptions), vectors=vectors)
+    model.item_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions, seed=config.seed,
+                                            vectors=vectors)
+    model.negatives = train_vectors
+    model.applies_platt = judge.fit_applies_scaling(model.encode)
     return model
 
 
@@ -92,8 +97,9 @@ def evaluate(model: Judge, examples: list[Example]) -> dict:
     vectors = model.encode([ex.text for ex in examples])
     report = {}
     for item in model.heads:
-        probabilities = model.heads[item].probability(vectors)
-        truth = np.array([item in ex.items for ex in examples])
+        known = np.array([judge.labelled(ex, item) for ex in examples], dtype=bool)
+        probabilities = model.heads[item].probability(vectors[known])
+        truth = np.array([item in ex.items for ex in examples], dtype=bool)[known]
         pred = probabilities >= THRESHOLD
         tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
         precision, recall, f1 = precision_recall_f1(tp, fp, fn)

@@ -193,8 +193,10 @@ def compare(candidate: phrases.Judge, baseline: phrases.Judge, margin: float) ->
     _, heldout, paraphrases = dataset(None, None)
     data = heldout + paraphrases
     new, old = phrases.evaluate(candidate, data), phrases.evaluate(baseline, data)
-    rows = [{"item": item, "baseline_f1": old[item]["f1"], "candidate_f1": new[item]["f1"],
-             "delta": round(new[item]["f1"] - old[item]["f1"], 3)} for item in ITEMS]
+    # an item the baseline has no head for (a behaviour added to the library since) cannot be worse
+    rows = [{"item": item, "baseline_f1": old[item]["f1"] if item in old else None, "candidate_f1": new[item]["f1"],
+             "delta": round(new[item]["f1"] - old[item]["f1"], 3) if item in old else 0.0}
+            for item in ITEMS if item in new]
     worse = [r["item"] for r in rows if r["delta"] < -margin]
     return {"candidate": candidate.version, "baseline": baseline.version, "margin": margin, "items": rows,
             "macro_f1": {"baseline": old["macro_f1"], "candidate": new["macro_f1"]},
@@ -219,8 +221,8 @@ def retrain(review_labels: Path | None, scorecard_path: Path | None, config: Tra
 
 def render_comparison(report: dict) -> str:
     lines = [f"{'item':<22}{'baseline F1':>12}{'candidate F1':>14}{'delta':>8}"]
-    lines += [f"{r['item']:<22}{r['baseline_f1']:>12.3f}{r['candidate_f1']:>14.3f}{r['delta']:>+8.3f}"
-              for r in report["items"]]
+    lines += [f"{r['item']:<22}{'new' if r['baseline_f1'] is None else format(r['baseline_f1'], '.3f'):>12}"
+              f"{r['candidate_f1']:>14.3f}{r['delta']:>+8.3f}" for r in report["items"]]
     verdict = "activated" if report.get("activated") else (
         "acceptable" if report["acceptable"] else f"refused: worse on {', '.join(report['worse_items'])}")
     lines.append(f"{report['candidate']} vs {report['baseline']}: {verdict} (margin {report.get('margin')})")
