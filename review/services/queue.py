@@ -6,14 +6,15 @@ from dataclasses import dataclass, fields
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, defer
 
+from callscore.analytics.metrics import SAMPLED
+from callscore.core.result import FLAGS
 from callscore.review import inputs
 from callscore.review.services.calls import visible_calls
 from callscore.review.services.reviews import latest_submitted
 from callscore.store.models import REVIEW_STATES, Call, ItemResult, Result, User
 from callscore.store.repository import flagged_with, has_flags
 
-FLAG_NAMES = ("auto_fail", "low_confidence", "dead_air", "deflection", "role_uncertain", "order_violation", "no_speech",
-              "do_not_call", "sampled")
+FLAG_NAMES = (*FLAGS, SAMPLED)  # what the pipeline flags, and sampling's own flag
 QUEUE_LIMIT = 500
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from callscore.core import scorecard as scorecards
 from callscore.models.scorecards import load as load_scorecard
-from callscore.settings import REPO_ROOT
+from callscore.settings import SCORECARDS
 
 
 @functools.cache
@@ -19,7 +19,7 @@ def _load_card(path: str, mtime: float) -> scorecards.Scorecard | None:
 
 
 def _cards(default: Path) -> list[tuple[Path, scorecards.Scorecard]]:
-    folders = dict.fromkeys([Path(default).parent, REPO_ROOT / "scorecards"])
+    folders = dict.fromkeys([Path(default).parent, SCORECARDS])
     paths = dict.fromkeys([Path(default)] + [p for folder in folders if folder.is_dir()
                                             for p in sorted(folder.glob("*.y*ml"))])
     found = []
