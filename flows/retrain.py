@@ -31,7 +31,7 @@ def comparison_chart(report: dict) -> str:
 
 
 def _export_review_labels(settings: Settings, target: Path) -> int:
-    from callscore.review.services.labels import write_label_file
+    from callscore.store.review_labels import write_label_file
 
     with open_store(settings).session() as session:
         return write_label_file(session, Path(settings.scorecard), target)

@@ -36,7 +36,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_export_labels(args: argparse.Namespace) -> int:
-    from callscore.review.services.labels import write_label_file
+    from callscore.store.review_labels import write_label_file
 
     store, settings = _store(getattr(args, "export_db", None) or args.db)
     with store.session() as session:

@@ -305,3 +305,16 @@ def stored_redactions(session: Session, call_id: str) -> list[dict]:
     found = list(((result.document or {}).get("redactions") or []) if result is not None else [])
     return found + [{"type": r.kind, "start": r.start_s, "end": r.end_s}
                     for r in session.scalars(select(Redaction).where(Redaction.call_id == call_id))]
+
+
+def latest_submitted(session: Session, call_ids: list[str]) -> dict[str, Review]:
+    """call_id -> its newest submitted (production) review."""
+    if not call_ids:
+        return {}
+    reviews = session.scalars(select(Review).where(Review.call_id.in_(call_ids), Review.state == "submitted")
+                              .order_by(Review.id)).all()
+    return {review.call_id: review for review in reviews}
+
+
+def usernames(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(User.id, User.username)).all())

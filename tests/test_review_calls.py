@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from callscore.review.errors import ReviewError
-from callscore.review.services.scorecards import card_for
+from callscore.models.scorecards import card_for
 from callscore.store import repository as repo
 from callscore.store.models import Call, Review, ReviewEvent
 from review_helpers import DEFAULT_CARD, client_for, csrf_of, save, user

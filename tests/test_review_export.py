@@ -1,4 +1,4 @@
-"""Label export for retraining (routes/export.py, services/labels.py, `callscore review export-labels`)."""
+"""Label export for retraining (routes/export.py, store/review_labels.py, `callscore review export-labels`)."""
 import json
 
 from review_helpers import cli_parser, client_for, save

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from callscore.review.deps import DefaultCard, Lead, StoreDep
-from callscore.review.services.labels import label_lines
+from callscore.store.review_labels import label_lines
 
 router = APIRouter()
 

@@ -10,11 +10,9 @@ from sqlalchemy.orm import Session
 
 from callscore.review import stats
 from callscore.review.services.calibration import session_calls, session_raters
-from callscore.review.services.reviews import latest_submitted
-from callscore.review.services.scorecards import card_for
-from callscore.review.services.users import usernames
+from callscore.models.scorecards import card_for
 from callscore.store.models import Review
-from callscore.store.repository import current_result
+from callscore.store.repository import current_result, latest_submitted, usernames
 from callscore.store.review_models import CalibrationReview, CalibrationSession
 
 

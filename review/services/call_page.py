@@ -12,11 +12,10 @@ from callscore.review.roles import LEADS, REVIEWERS
 from callscore.review.services import disputes
 from callscore.review.services.calibration import check_rater, session_calls
 from callscore.review.services.calls import get_call
-from callscore.review.services.reviews import latest_submitted, my_review, review_initial
-from callscore.review.services.scorecards import card_for, card_matches
-from callscore.review.services.users import usernames
+from callscore.review.services.reviews import my_review, review_initial
+from callscore.models.scorecards import card_for, card_matches
 from callscore.store.models import ItemResult, Redaction, Result, ReviewEvent, User
-from callscore.store.repository import current_result
+from callscore.store.repository import current_result, latest_submitted, usernames
 from callscore.store.review_models import CalibrationReview, CalibrationSession
 
 

@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 from callscore.review.errors import Forbidden, ReviewError
 from callscore.review.roles import LEADS
 from callscore.review.services.calls import get_call
-from callscore.review.services.reviews import OUTCOMES, latest_submitted, my_review, review_initial, save_review
-from callscore.review.services.users import usernames
+from callscore.review.services.reviews import OUTCOMES, my_review, review_initial, save_review
 from callscore.store.dispute_models import Acknowledgement, Dispute
 from callscore.store.models import Call, ReviewEvent, User, utcnow
-from callscore.store.repository import current_result
+from callscore.store.repository import current_result, latest_submitted, usernames
 
 FLIP = {"pass": "fail", "fail": "pass"}
 

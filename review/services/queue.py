@@ -10,9 +10,8 @@ from callscore.analytics.metrics import SAMPLED
 from callscore.core.result import FLAGS
 from callscore.review import inputs
 from callscore.review.services.calls import visible_calls
-from callscore.review.services.reviews import latest_submitted
 from callscore.store.models import REVIEW_STATES, Call, ItemResult, Result, User
-from callscore.store.repository import flagged_with, has_flags
+from callscore.store.repository import flagged_with, has_flags, latest_submitted
 
 FLAG_NAMES = (*FLAGS, SAMPLED)  # what the pipeline flags, and sampling's own flag
 QUEUE_LIMIT = 500

@@ -11,21 +11,12 @@ from callscore.core import scorecard as scorecards
 from callscore.review.errors import Forbidden, ReviewError
 from callscore.review.roles import REVIEWERS
 from callscore.review.services.calibration import check_rater
-from callscore.review.services.scorecards import card_for
+from callscore.models.scorecards import card_for
 from callscore.store.models import Call, Result, Review, ReviewEvent, ReviewItem, User, utcnow
 from callscore.store.repository import current_result
 from callscore.store.review_models import CalibrationReview, CalibrationSession
 
 OUTCOMES = ("pass", "fail", "not_applicable")
-
-
-def latest_submitted(session: Session, call_ids: list[str]) -> dict[str, Review]:
-    """call_id -> its newest submitted (production) review."""
-    if not call_ids:
-        return {}
-    reviews = session.scalars(select(Review).where(Review.call_id.in_(call_ids), Review.state == "submitted")
-                              .order_by(Review.id)).all()
-    return {review.call_id: review for review in reviews}
 
 
 def review_initial(review: Review | None) -> dict[str, dict]:

@@ -8,9 +8,5 @@ from callscore.review.roles import REVIEWERS
 from callscore.store.models import User
 
 
-def usernames(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(User.id, User.username)).all())
-
-
 def possible_raters(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.active, User.role.in_(REVIEWERS)).order_by(User.username)))

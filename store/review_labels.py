@@ -8,10 +8,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callscore.review.services.reviews import latest_submitted
-from callscore.review.services.scorecards import card_for
-from callscore.review.services.users import usernames
+from callscore.models.scorecards import card_for
 from callscore.store.models import Call, Result
+from callscore.store.repository import latest_submitted, usernames
 
 
 def export_labels(session: Session, default_card: Path) -> Iterator[dict]:
