@@ -48,6 +48,15 @@ def labelled(example, behaviour: str) -> bool:
     return behaviour in example.items or behaviour not in LIBRARY_BEHAVIOURS or example.source == LIBRARY_SOURCE
 
 
+def labelled_mask(examples, behaviour: str) -> np.ndarray:
+    """Which of the examples say whether they realise the behaviour (see labelled)."""
+    return np.array([labelled(ex, behaviour) for ex in examples], dtype=bool)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
 @dataclass
 class JudgeConfig:
     seed: int = 0
@@ -73,8 +82,7 @@ class Head:
     platt_bias: float = 0.0
 
     def probability(self, vectors: np.ndarray) -> np.ndarray:
-        z = self.platt_scale * (vectors @ self.weights + self.intercept) + self.platt_bias
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        return sigmoid(self.platt_scale * (vectors @ self.weights + self.intercept) + self.platt_bias)
 
 
 class Judge:
@@ -89,7 +97,8 @@ class Judge:
         self.heads = heads or {}
         self.config = config or JudgeConfig()
         # the training pool's vectors: what a new item's examples are told apart from
-        self.negatives = negatives if negatives is not None else np.zeros((0, 384), dtype=np.float32)
+        self.negatives = negatives if negatives is not None else \
+            np.zeros((0, encoder.get_embedding_dimension()), dtype=np.float32)
         self.item_platt = item_platt
         self.applies_platt = applies_platt  # cos(applies_if, sentence) -> probability the sentence meets it
 
@@ -226,13 +235,13 @@ def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0,
                                                  judge.encode([ex.text for ex in heldout]))
     heads = {}
     for behaviour in behaviours:
-        known = np.array([labelled(ex, behaviour) for ex in train])
+        known = labelled_mask(train, behaviour)
         labels = np.array([behaviour in ex.items for ex in train], dtype=int)[known]
         if labels.sum() < 3:
             continue
         model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(train_vectors[known], labels)
         head = Head(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
-        known_heldout = np.array([labelled(ex, behaviour) for ex in heldout], dtype=bool)
+        known_heldout = labelled_mask(heldout, behaviour)
         margins = heldout_vectors[known_heldout] @ head.weights + head.intercept
         truth = np.array([behaviour in ex.items for ex in heldout], dtype=int)[known_heldout]
         if 0 < truth.sum() < len(truth):
@@ -282,7 +291,7 @@ def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[st
     margins, labels = [], []
     for behaviour, texts in descriptions.items():
         positives = [ex.text for ex in train if behaviour in ex.items]
-        known = np.array([labelled(ex, behaviour) for ex in heldout], dtype=bool)
+        known = labelled_mask(heldout, behaviour)
         truth = [behaviour in ex.items for ex, k in zip(heldout, known) if k]
         if len(positives) < examples_per_item or not any(truth):
             continue
@@ -393,7 +402,7 @@ def fit_applies_scaling(encode) -> tuple[float, float]:
 
 def applies_probability(similarities: np.ndarray, scaling: tuple[float, float]) -> np.ndarray:
     scale, bias = scaling
-    return 1.0 / (1.0 + np.exp(-np.clip(scale * similarities + bias, -50, 50)))
+    return sigmoid(scale * similarities + bias)
 
 
 def applies_key(item_id: str) -> str:

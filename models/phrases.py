@@ -97,7 +97,7 @@ def evaluate(model: Judge, examples: list[Example]) -> dict:
     vectors = model.encode([ex.text for ex in examples])
     report = {}
     for item in model.heads:
-        known = np.array([judge.labelled(ex, item) for ex in examples], dtype=bool)
+        known = judge.labelled_mask(examples, item)
         probabilities = model.heads[item].probability(vectors[known])
         truth = np.array([item in ex.items for ex in examples], dtype=bool)[known]
         pred = probabilities >= THRESHOLD
