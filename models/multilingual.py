@@ -67,18 +67,25 @@ class Pool:
         return np.mean(np.stack(list(self.vectors.values())), axis=0)
 
 
-def vectors_file(data_hash: str, root: Path = POOL_VECTORS) -> Path:
-    return root / f"e5-pool-{data_hash}.npy"
+# sentences written natively in each call language by separate writers (models/training/MULTILINGUAL.md):
+# they train and calibrate the heads beside the English pool, split into groups the same way
+WRITTEN = "multilingual_??.jsonl"
 
 
-@functools.cache
-def pool(root: Path = POOL_VECTORS) -> Pool:
-    """The pool and its vectors: read from `e5-pool-<data hash>.npy` (half precision, plain numbers; no
-    pickle), or computed (a few minutes on two cores) and written there when the pool has changed."""
-    train, heldout, _ = training.dataset(None, None)
-    texts = [ex.text for ex in train + heldout]
-    data_hash = phrases.data_hash(train + heldout)
-    path = vectors_file(data_hash, root)
+def written_examples() -> list[phrases.Example]:
+    return phrases.deduplicate([ex for path in sorted(phrases.TRAINING.glob(WRITTEN))
+                                for ex in phrases.load_examples(path)])
+
+
+def vectors_file(name: str, data_hash: str, root: Path = POOL_VECTORS) -> Path:
+    return root / f"e5-{name}-{data_hash}.npy"
+
+
+def _stored_vectors(examples: list[phrases.Example], name: str, root: Path) -> dict[str, np.ndarray]:
+    """The examples' vectors, read from `e5-<name>-<data hash>.npy` (half precision, plain numbers; no
+    pickle), or computed (a few minutes on two cores for the English pool) and written there."""
+    texts = [ex.text for ex in examples]
+    path = vectors_file(name, phrases.data_hash(examples), root)
     if path.is_file():
         stored = np.load(path, allow_pickle=False).astype(np.float32)
     else:
@@ -88,8 +95,20 @@ def pool(root: Path = POOL_VECTORS) -> Pool:
         np.save(partial, stored.astype(np.float16), allow_pickle=False)
         partial.replace(path)
     if len(stored) != len(texts):
-        raise ValueError(f"{path}: {len(stored)} vectors for {len(texts)} pool sentences; delete it to recompute")
-    return Pool(train, heldout, dict(zip(texts, stored)), data_hash)
+        raise ValueError(f"{path}: {len(stored)} vectors for {len(texts)} sentences; delete it to recompute")
+    return dict(zip(texts, stored))
+
+
+@functools.cache
+def pool(root: Path = POOL_VECTORS) -> Pool:
+    """The English pool and the sentences written in the call languages, each with its vectors (kept
+    apart, so a new language's file does not re-encode the English pool)."""
+    train, heldout, _ = training.dataset(None, None)
+    written = written_examples()
+    vectors = _stored_vectors(train + heldout, "pool", root) | _stored_vectors(written, "written", root)
+    train += [ex for ex in written if not training.is_heldout(ex.group)]
+    heldout += [ex for ex in written if training.is_heldout(ex.group)]
+    return Pool(train, heldout, vectors, phrases.data_hash(train + heldout))
 
 
 class PoolEncoder:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from callscore.checks import run_checks
-from callscore.models import judge, multilingual, phrases
+from callscore.models import judge, multilingual, phrases, training
 from callscore.models import scorecards as scorecard
 from callscore.pipeline.score import read_call, score_call
 
@@ -125,9 +125,11 @@ def test_english_call_is_judged_by_the_english_judge_as_before(tmp_path, setting
 
 
 def test_pool_vectors_are_stored_as_plain_half_precision_numbers():
-    pool = multilingual.pool()
-    stored = np.load(multilingual.vectors_file(pool.data_hash), allow_pickle=False)
-    assert stored.dtype == np.float16 and stored.shape == (len(pool.train) + len(pool.heldout), multilingual.DIMENSION)
+    multilingual.pool()
+    train, heldout, _ = training.dataset(None, None)
+    for name, examples in {"pool": train + heldout, "written": multilingual.written_examples()}.items():
+        stored = np.load(multilingual.vectors_file(name, phrases.data_hash(examples)), allow_pickle=False)
+        assert stored.dtype == np.float16 and stored.shape == (len(examples), multilingual.DIMENSION)
 
 
 @pytest.mark.parametrize("language, restatement, new_information, earlier", [
