@@ -25,13 +25,18 @@ _IDEOGRAPH, _WIDE_PUNCT = r"\u3400-\u9fff\uf900-\ufaff", r"\u3000-\u303f\uff01-\
 _PIECE = re.compile(rf"(?:[{_IDEOGRAPH}]|[^{_IDEOGRAPH}{_WIDE_PUNCT}]+)[{_WIDE_PUNCT}]*|[{_WIDE_PUNCT}]+")
 
 
+def written_without_spaces(token: str) -> bool:
+    """Whether a token is (or holds) Chinese, whose words are not spaced apart."""
+    return bool(_UNSPACED.search(token))
+
+
 def split_words(text: str) -> list[str]:
     """Words of a text: at spaces, and each character of a script written without spaces (punctuation stays
     with the character before it), as Whisper gives Chinese; so a number inside a Chinese sentence can be
     masked without the sentence."""
     words: list[str] = []
     for token in text.split():
-        if not _UNSPACED.search(token):
+        if not written_without_spaces(token):
             words.append(token)
             continue
         words += _PIECE.findall(token)
