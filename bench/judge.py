@@ -2,8 +2,9 @@
 
     python bench/judge.py                  # the active judge
     python bench/judge.py --seeds 0 1 2    # also fine-tune candidates with these seeds (the spread)
-    python bench/judge.py --loio           # also fine-tune without each inbound behaviour, then score
-                                           # it from its description and four examples alone
+    python bench/judge.py --loio           # also fine-tune without a fold of behaviours (the eight
+                                           # inbound ones; the library's in three folds), then score
+                                           # each from its description and four examples alone
 
 Utterance-level F1 at the scorecard threshold (0.5) of the eight inbound behaviours, from the trained
 heads, on
@@ -94,18 +95,62 @@ def new_items(model) -> dict[str, dict[str, float]]:
     return rows
 
 
-def left_out(train, heldout, behaviour, config, sets) -> dict[str, float]:
-    """Fine-tune without the behaviour (its sentences removed), score it from one description and four
-    training sentences, as a QA lead's new item would be."""
-    descriptions = {b: d for b, d in judges.builtin_descriptions().items() if b != behaviour}
-    without = [ex for ex in train if behaviour not in ex.items]
-    heldout_without = [ex for ex in heldout if behaviour not in ex.items]
+def fold_judge(train, heldout, behaviours, config, tune: bool = True, keep: Path | None = None):
+    """A judge fine-tuned without the behaviours (every sentence realising one of them removed, their
+    descriptions too), with the other behaviours' heads and its item scaling, as `callscore` would have it.
+    tune=False: the packaged MiniLM as it is (what fine-tuning adds). keep: a folder where fold judges are
+    saved, and read back instead of fine-tuning again when one left out the same behaviours."""
+    left = set(behaviours)
+    descriptions = {b: d for b, d in judges.builtin_descriptions().items() if b not in left}
+    without = [ex for ex in train if not left & set(ex.items)]
+    heldout_without = [ex for ex in heldout if not left & set(ex.items)]
+    model = judges.Judge(_fold_encoder(without, descriptions, behaviours, config, keep) if tune
+                         else judges.base_encoder(), config=config)
+    vectors = (model.encode([ex.text for ex in without]), model.encode([ex.text for ex in heldout_without]))
+    model.heads = judges.fit_heads(model, without, heldout_without, list(descriptions), vectors=vectors)
+    model.item_platt = judges.fit_item_platt(model, without, heldout_without, descriptions, seed=config.seed,
+                                             vectors=vectors)
+    model.negatives = vectors[0]
+    return model
+
+
+def _fold_encoder(without, descriptions, behaviours, config, keep: Path | None):
+    """MiniLM fine-tuned on `without`: read back from `keep` when a fold judge left out the same behaviours
+    (only its encoder: the heads and scalings are fitted again by today's code), else fine-tuned (and kept)."""
+    for folder in sorted(keep.glob("judge-*")) if keep else []:
+        if json.loads((folder / "meta.json").read_text())["metrics"].get("left_out") == list(behaviours):
+            return judges.load(folder).encoder
     model = judges.Judge(judges.fine_tune(without, descriptions, config), config=config)
-    model.item_platt = judges.fit_item_platt(model, without, heldout_without, descriptions, seed=config.seed)
-    model.negatives = model.encode([ex.text for ex in without])
-    shown = random.Random(config.seed).sample([ex.text for ex in train if behaviour in ex.items], 4)
-    heads = {behaviour: judges.item_head(model, judges.builtin_descriptions()[behaviour][:1], shown)}
-    return {name: words_scores(model, heads, examples, [behaviour])[behaviour] for name, examples in sets.items()}
+    if keep:
+        judges.save(model, {"left_out": list(behaviours)}, phrases.data_hash(without), keep)
+    return model.encoder
+
+
+def left_out(model, train, behaviours, sets, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Each left-out behaviour scored from one description and four of its sentences, as a QA lead's new
+    item is. `sets` maps a name to the examples to score on (the four shown are taken out of them)."""
+    rng = random.Random(seed)
+    shown = {b: rng.sample([ex.text for ex in train if b in ex.items], 4) for b in behaviours}
+    heads = {b: judges.item_head(model, judges.builtin_descriptions()[b][:1], shown[b]) for b in behaviours}
+    hidden = {text for texts in shown.values() for text in texts}
+    return {name: words_scores(model, heads, [ex for ex in examples if ex.text not in hidden], behaviours)
+            for name, examples in sets.items()}
+
+
+def loio_folds(train, heldout, sets) -> list[tuple[list[str], dict]]:
+    """The eight inbound behaviours left out together (scored on the sentence sets above), then the
+    library's behaviours in three folds of eight, each scored on the library's sentences of that fold
+    and the library's held-out groups (one writer wrote a behaviour's examples and its test lines:
+    optimistic beside bench/judge_heldout)."""
+    library = sorted(judges.LIBRARY_BEHAVIOURS)
+    folds = [(list(INBOUND), sets)]
+    held = {id(ex) for ex in heldout}
+    for k in range(3):
+        fold = library[k::3]
+        lines = [ex for ex in train + heldout if ex.source == judges.LIBRARY_SOURCE
+                 and (set(fold) & set(ex.items) or id(ex) in held)]
+        folds.append((fold, {"library": lines}))
+    return folds
 
 
 def table(rows: dict[str, dict[str, float]]) -> str:
@@ -120,6 +165,7 @@ def main(argv=None) -> int:
     parser.add_argument("--version", help="a judge version in models/artifacts (default: the active one)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[])
     parser.add_argument("--loio", action="store_true")
+    parser.add_argument("--keep", type=Path, help="with --loio: keep each fold's fine-tuned judge in this folder (and reuse it)")
     parser.add_argument("--corpus", type=Path, default=HERE.parent.parent / "shared" / "corpus" / "synthetic")
     args = parser.parse_args(argv)
     sets = test_sets(args.corpus)
@@ -141,10 +187,14 @@ def main(argv=None) -> int:
         print("\nitems defined in words (bench/judge_heldout/new_items.yaml), description + 4 examples\n" + table(novel))
     if args.loio:
         config = phrases.TrainingConfig(seed=0)
-        scores = {b: left_out(train, heldout, b, config, sets) for b in INBOUND}
-        print("\nleft-out behaviour, scored from its description + 4 examples\n" + table(
-            {name: {b: scores[b][name] for b in INBOUND} | {"macro": float(np.mean([scores[b][name] for b in INBOUND]))}
-             for name in sets}))
+        for behaviours, fold_sets in loio_folds(train, heldout, sets):
+            for tuned in (False, True):
+                started = time.perf_counter()
+                model = fold_judge(train, heldout, behaviours, config, tune=tuned, keep=args.keep)
+                scores = left_out(model, train, behaviours, fold_sets, config.seed)
+                how = "fine-tuned without them" if tuned else "MiniLM as packaged"
+                print(f"\nleft out, scored from description + 4 examples ({how}, "
+                      f"{time.perf_counter() - started:.0f} s)\n" + table(scores), flush=True)
     return 0
 
 
