@@ -227,6 +227,12 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
     return encoder
 
 
+# Fewer held-out sentences of a behaviour than this and its head keeps its own margin as the probability: a
+# scaling fitted on one sentence (hold_end had one in the held-out groups once a writer's identity check began
+# "Thank you for holding") put the head's every sentence under 0.01.
+MIN_PLATT_POSITIVES = 5
+
+
 def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0,
               vectors: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Head]:
     """One head per built-in behaviour: logistic regression on the training groups' vectors, its
@@ -246,7 +252,7 @@ def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0,
         known_heldout = labelled_mask(heldout, behaviour)
         margins = heldout_vectors[known_heldout] @ head.weights + head.intercept
         truth = np.array([behaviour in ex.items for ex in heldout], dtype=int)[known_heldout]
-        if 0 < truth.sum() < len(truth):
+        if MIN_PLATT_POSITIVES <= truth.sum() < len(truth):
             platt = LogisticRegression(C=100.0).fit(margins[:, None], truth)
             head.platt_scale, head.platt_bias = float(platt.coef_[0][0]), float(platt.intercept_[0])
         heads[behaviour] = head
