@@ -55,10 +55,6 @@ def score_text(tmp_path, settings, card, name: str, body: str) -> dict:
     return score_call(path, settings, card)["checks"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: since the judge learned the behaviour library, this charge "
-                   "explanation ('what we charge for the router you rent each month') sits among the outbound "
-                   "product disclosures of the pool, which the item's head is fitted against (0.15 with seed 0, "
-                   "0.39 with seed 1; the judge before the library passed it)")
 def test_an_item_defined_in_words_passes_on_a_paraphrase_and_fails_without_it(tmp_path, settings, card):
     explained = score_text(tmp_path, settings, card, "explained", """\
     [00:10] Customer: What is this twelve pound thing in the middle of the page?
