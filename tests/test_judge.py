@@ -126,3 +126,25 @@ def test_pool_lines_written_before_the_library_are_not_negatives_of_its_behaviou
     assert not judge.labelled(older, "apologises") and not judge.labelled(older, "uses_customer_name")
     assert judge.labelled(older, "hold_end") and judge.labelled(older, "greeting")
     assert judge.labelled(library, "apologises") and judge.labelled(library, "greeting")
+
+
+def test_a_head_scaled_on_too_few_held_out_sentences_keeps_its_own_margin():
+    """A Platt scaling fitted on one held-out sentence of a behaviour can put all of its sentences under
+    0.01 (hold_end did, once a pool file had one "thank you for holding"): below MIN_PLATT_POSITIVES the
+    head's own margin is its probability; with enough sentences it is scaled."""
+    rng = np.random.default_rng(0)
+    direction = np.eye(8)[0]
+
+    def pool(positives: int, negatives: int, group: str):
+        vectors = np.vstack([direction * 2 + rng.normal(0, 0.3, (positives, 8)), rng.normal(0, 0.3, (negatives, 8))])
+        examples = [phrases.Example(f"{group} {i}", ["hold_end"] if i < positives else [], group)
+                    for i in range(positives + negatives)]
+        return examples, vectors
+
+    train, train_vectors = pool(40, 200, "train")
+    for held_positives, scaled in ((1, False), (judge.MIN_PLATT_POSITIVES, True)):
+        heldout, heldout_vectors = pool(held_positives, 60, f"heldout{held_positives}")
+        head = judge.fit_heads(None, train, heldout, ["hold_end"], vectors=(train_vectors, heldout_vectors))["hold_end"]
+        assert ((head.platt_scale, head.platt_bias) != (1.0, 0.0)) == scaled
+        assert head.probability(heldout_vectors[:held_positives]).min() >= 0.5
+        assert head.probability(heldout_vectors[held_positives:]).max() < 0.5
