@@ -227,9 +227,10 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
     return encoder
 
 
-# Fewer held-out sentences of a behaviour than this and its head keeps its own margin as the probability: a
-# scaling fitted on one sentence (hold_end had one in the held-out groups once a writer's identity check began
-# "Thank you for holding") put the head's every sentence under 0.01.
+# Fewer held-out sentences of a behaviour than this and its head is scaled on the training groups' margins
+# instead (optimistic, but it undoes the balanced class weights): a scaling fitted on one held-out sentence
+# put every hold_end sentence under 0.01, and no scaling at all gave "Thank you, John." after a silence 0.65
+# as a return from hold (0.09 scaled on the training groups; "thanks for holding" 0.99).
 MIN_PLATT_POSITIVES = 5
 
 
@@ -252,7 +253,9 @@ def fit_heads(judge: Judge, train, heldout, behaviours, C: float = 4.0,
         known_heldout = labelled_mask(heldout, behaviour)
         margins = heldout_vectors[known_heldout] @ head.weights + head.intercept
         truth = np.array([behaviour in ex.items for ex in heldout], dtype=int)[known_heldout]
-        if MIN_PLATT_POSITIVES <= truth.sum() < len(truth):
+        if truth.sum() < MIN_PLATT_POSITIVES:
+            margins, truth = train_vectors[known] @ head.weights + head.intercept, labels
+        if 0 < truth.sum() < len(truth):
             platt = LogisticRegression(C=100.0).fit(margins[:, None], truth)
             head.platt_scale, head.platt_bias = float(platt.coef_[0][0]), float(platt.intercept_[0])
         heads[behaviour] = head

@@ -128,10 +128,11 @@ def test_pool_lines_written_before_the_library_are_not_negatives_of_its_behaviou
     assert judge.labelled(library, "apologises") and judge.labelled(library, "greeting")
 
 
-def test_a_head_scaled_on_too_few_held_out_sentences_keeps_its_own_margin():
+def test_a_head_with_too_few_held_out_sentences_is_scaled_on_its_training_groups():
     """A Platt scaling fitted on one held-out sentence of a behaviour can put all of its sentences under
     0.01 (hold_end did, once a pool file had one "thank you for holding"): below MIN_PLATT_POSITIVES the
-    head's own margin is its probability; with enough sentences it is scaled."""
+    head is scaled on the training groups, whatever that one held-out sentence is; with enough held-out
+    sentences, on those."""
     rng = np.random.default_rng(0)
     direction = np.eye(8)[0]
 
@@ -142,9 +143,11 @@ def test_a_head_scaled_on_too_few_held_out_sentences_keeps_its_own_margin():
         return examples, vectors
 
     train, train_vectors = pool(40, 200, "train")
-    for held_positives, scaled in ((1, False), (judge.MIN_PLATT_POSITIVES, True)):
-        heldout, heldout_vectors = pool(held_positives, 60, f"heldout{held_positives}")
+    scalings = []
+    for held_positives in (1, 1, judge.MIN_PLATT_POSITIVES):
+        heldout, heldout_vectors = pool(held_positives, 60, f"heldout{len(scalings)}")
         head = judge.fit_heads(None, train, heldout, ["hold_end"], vectors=(train_vectors, heldout_vectors))["hold_end"]
-        assert ((head.platt_scale, head.platt_bias) != (1.0, 0.0)) == scaled
+        scalings.append((head.platt_scale, head.platt_bias))
         assert head.probability(heldout_vectors[:held_positives]).min() >= 0.5
         assert head.probability(heldout_vectors[held_positives:]).max() < 0.5
+    assert scalings[0] == scalings[1] != scalings[2]
