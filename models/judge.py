@@ -30,8 +30,18 @@ from callscore.core.metrics import precision_recall_f1
 TRAINING_DIR = Path(__file__).resolve().parent / "training"
 BEHAVIOURS_FILE = TRAINING_DIR / "behaviours.yaml"
 LIBRARY_FILE = TRAINING_DIR / "behaviours_library.yaml"
-APPLIES_FILE = TRAINING_DIR / "applies_if.yaml"  # conditions and the customer lines that meet them
 LIBRARY_SOURCE = "library"  # the `source` of pool lines labelled for every behaviour, the library's too
+# conditions an item may apply under (`applies_if`) and the customer lines that meet them, by separate writers
+APPLIES_FILES = ("applies_if.yaml", "applies_if_more.yaml")
+CONDITION_PREFIX = "condition:"  # a condition's name as a behaviour the judge is trained on
+CONDITION_SOURCE = "applies_if"  # the `source` of those customer lines: labelled for every condition, only they are
+HELDOUT_SHARE = 5  # one group in five is held out, split by group, never by sentence
+# one condition in three: enough held-out conditions (about 12 of 38) to fit what a similarity to one means
+CONDITION_HELDOUT_SHARE = 3
+
+
+def is_heldout(group: str, share: int = HELDOUT_SHARE) -> bool:
+    return int(hashlib.sha1(group.encode()).hexdigest(), 16) % share == 0  # nosec B324 (not security)
 
 
 def builtin_descriptions() -> dict[str, list[str]]:
@@ -46,8 +56,38 @@ LIBRARY_BEHAVIOURS = tuple(yaml.safe_load(LIBRARY_FILE.read_text()))
 
 def labelled(example, behaviour: str) -> bool:
     """Whether the example says if it realises the behaviour. Pool files written before the library
-    are silent on the library's behaviours: their lines are neither positives nor negatives of them."""
+    are silent on the library's behaviours: their lines are neither positives nor negatives of them; the
+    agent's sentences are silent on the conditions the customer's lines are labelled for."""
+    if behaviour.startswith(CONDITION_PREFIX):
+        return example.source == CONDITION_SOURCE
     return behaviour in example.items or behaviour not in LIBRARY_BEHAVIOURS or example.source == LIBRARY_SOURCE
+
+
+@dataclass
+class Conditions:
+    """Conditions an item may apply under, each with customer lines that meet it, and lines that meet none."""
+    said: dict[str, list[str]]
+    neutral: list[str]
+
+    def split(self) -> tuple[Conditions, Conditions]:
+        """(trained on, held out): a third of the conditions and of the neutral lines are never trained on,
+        so what a similarity to a condition means is fitted as it will be met, on a condition the judge has
+        not seen."""
+        def held(text: str) -> bool:
+            return is_heldout(text, CONDITION_HELDOUT_SHARE)
+        return (Conditions({c: said for c, said in self.said.items() if not held(c)},
+                           [line for line in self.neutral if not held(line)]),
+                Conditions({c: said for c, said in self.said.items() if held(c)},
+                           [line for line in self.neutral if held(line)]))
+
+
+def conditions() -> Conditions:
+    said, neutral = {}, []
+    for name in APPLIES_FILES:
+        data = yaml.safe_load((TRAINING_DIR / name).read_text())
+        said |= data["conditions"]
+        neutral += data["neutral"]
+    return Conditions(said, neutral)
 
 
 def labelled_mask(examples, behaviour: str) -> np.ndarray:
@@ -300,7 +340,7 @@ def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[st
                    seed: int = 0, vectors: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
     """What an item head's margin means: each built-in behaviour in turn is treated as a new item (one
     description, a few sentences, the pool without its sentences as negatives) and scored on held-out
-    groups; one Platt scaling is fitted over all of them, its bar then moved to where their F1 is best."""
+    groups; one Platt scaling is fitted over all of them, its bar then moved to where their call verdicts are best."""
     from sklearn.linear_model import LogisticRegression
 
     rng = random.Random(seed)
@@ -321,23 +361,38 @@ def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[st
         owners += [behaviour] * len(truth)
     platt = LogisticRegression(C=100.0).fit(np.array(margins)[:, None], np.array(labels, dtype=int))
     scale, bias = float(platt.coef_[0][0]), float(platt.intercept_[0])
-    return scale, bias + _best_bar_shift(scale * np.array(margins) + bias, np.array(labels, dtype=bool),
+    return scale, bias + _best_call_bar_shift(scale * np.array(margins) + bias, np.array(labels, dtype=bool),
                                          np.array(owners))
 
 
-def _best_bar_shift(logits: np.ndarray, truth: np.ndarray, owners: np.ndarray) -> float:
-    """How far to move the bar so that 0.5 is where items scored this way are best told apart (macro F1 over the
-    behaviours standing in for new items), not only where a calibrated probability would put it: a behaviour
-    is one sentence in dozens, so a calibrated probability rarely reaches 0.5 and an item defined in words
-    mostly failed calls it should pass (recall 0.3-0.6 at precision 0.7-0.9, leave-one-item-out)."""
-    def macro_f1(shift: float) -> float:
-        predicted = logits + shift >= 0
-        return float(np.mean([precision_recall_f1(int((predicted & truth)[owners == b].sum()),
-                                                  int((predicted & ~truth)[owners == b].sum()),
-                                                  int((~predicted & truth)[owners == b].sum()))[2]
-                              for b in np.unique(owners)]))
-    shifts = np.round(np.arange(-2.0, 2.01, 0.1), 1)
-    return float(shifts[int(np.argmax([macro_f1(shift) for shift in shifts]))])
+# How many of the agent's sentences a call gives an item to be found in (a five-minute call). An item passes when
+# any one of them reaches the bar, so a sentence-level bar lets through every call with one loose match.
+LINES_PER_CALL = 20
+
+
+def _best_call_bar_shift(logits: np.ndarray, truth: np.ndarray, owners: np.ndarray,
+                         lines: int = LINES_PER_CALL) -> float:
+    """How far to move the bar so that 0.5 is where items scored this way give the best call verdicts: for
+    each behaviour standing in for a new item, the expected macro F1 over pass/fail of calls of `lines`
+    sentences, half of them holding one sentence that realises it, where a call passes when any sentence
+    reaches the bar. A behaviour is one sentence in dozens: a calibrated probability rarely reaches 0.5
+    (recall 0.3-0.6 leave-one-item-out), yet a bar set for single sentences passed calls on one loose match."""
+    def expected_macro_f1(shift: float) -> float:
+        scores = []
+        for behaviour in np.unique(owners):
+            mine = owners == behaviour
+            if truth[mine].all() or not truth[mine].any():
+                continue
+            reached = logits[mine] + shift >= 0
+            recall, loose = reached[truth[mine]].mean(), reached[~truth[mine]].mean()
+            passed_with = 1 - (1 - recall) * (1 - loose) ** (lines - 1)  # calls where it was said
+            passed_without = 1 - (1 - loose) ** lines  # calls where it was not
+            pass_f1 = precision_recall_f1(passed_with, passed_without, 1 - passed_with)[2]
+            fail_f1 = precision_recall_f1(1 - passed_without, 1 - passed_with, passed_without)[2]
+            scores.append((pass_f1 + fail_f1) / 2)
+        return float(np.mean(scores))
+    shifts = np.round(np.arange(-3.0, 3.01, 0.1), 1)
+    return float(shifts[int(np.argmax([expected_macro_f1(shift) for shift in shifts]))])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -417,23 +472,26 @@ APPLIES_PREFIX = "applies_if:"
 APPLIES_THRESHOLD = 0.5  # a probability: the item applies when a line more likely meets its condition than not
 
 
-def fit_applies_scaling(encode) -> tuple[float, float]:
+def fit_applies_scaling(encode, data: Conditions | None = None) -> tuple[float, float]:
     """What an `applies_if` similarity means for an encoder: a logistic fit of cos(condition, line) over
-    models/training/applies_if.yaml, each condition's own customer lines against every other line there
-    (as rare as matching lines are in a call). An `applies_if` has no examples and usually describes the
-    customer, so its similarities sit lower than an item's; a fixed cosine bar would also move with every
-    retrain."""
+    the conditions' lines (`data`, default all of models/training/applies_if*.yaml; the judge passes the
+    conditions it was not trained on), each condition's own lines against every other line, its bar then
+    moved to where calls are best told apart (an item applies when any of a call's lines meets it). An
+    `applies_if` has no examples and usually describes the customer, so its similarities sit lower than an
+    item's; a fixed cosine bar would also move with every retrain."""
     from sklearn.linear_model import LogisticRegression
 
-    data = yaml.safe_load(APPLIES_FILE.read_text())
-    lines = [(condition, line) for condition, said in data["conditions"].items() for line in said]
-    lines += [(None, line) for line in data["neutral"]]
-    conditions = list(data["conditions"])
-    similarities = encode([line for _, line in lines]) @ encode(conditions).T
-    pairs = [(similarities[row, column], owner == condition)
-             for row, (owner, _) in enumerate(lines) for column, condition in enumerate(conditions)]
-    fit = LogisticRegression(C=100.0).fit(np.array([[s] for s, _ in pairs]), np.array([m for _, m in pairs], dtype=int))
-    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+    data = data or conditions()
+    lines = [(condition, line) for condition, said in data.said.items() for line in said]
+    lines += [(None, line) for line in data.neutral]
+    names = list(data.said)
+    similarities = encode([line for _, line in lines]) @ encode(names).T
+    meets = np.array([[owner == condition for condition in names] for owner, _ in lines])
+    owners = np.broadcast_to(np.arange(len(names)), meets.shape)
+    fit = LogisticRegression(C=100.0).fit(similarities.reshape(-1, 1), meets.reshape(-1).astype(int))
+    scale, bias = float(fit.coef_[0][0]), float(fit.intercept_[0])
+    return scale, bias + _best_call_bar_shift(scale * similarities.reshape(-1) + bias, meets.reshape(-1),
+                                              owners.reshape(-1))
 
 
 def applies_probability(similarities: np.ndarray, scaling: tuple[float, float]) -> np.ndarray:

@@ -106,8 +106,8 @@ def pool(root: Path = POOL_VECTORS) -> Pool:
     train, heldout, _ = training.dataset(None, None)
     written = written_examples()
     vectors = _stored_vectors(train + heldout, "pool", root) | _stored_vectors(written, "written", root)
-    train += [ex for ex in written if not training.is_heldout(ex.group)]
-    heldout += [ex for ex in written if training.is_heldout(ex.group)]
+    train += [ex for ex in written if not judge.is_heldout(ex.group)]
+    heldout += [ex for ex in written if judge.is_heldout(ex.group)]
     return Pool(train, heldout, vectors, phrases.data_hash(train + heldout))
 
 

@@ -80,7 +80,10 @@ def train(train_examples: list[Example], heldout_examples: list[Example], config
     new_items (item id -> its description) are items defined in words whose reviews are in the data:
     they train like built-in behaviours and get a head of their own once they have examples."""
     descriptions = judge.builtin_descriptions() | (new_items or {})
-    model = judge.Judge(judge.fine_tune(train_examples, descriptions, config), config=config)
+    trained_conditions, heldout_conditions = judge.conditions().split()
+    model = judge.Judge(judge.fine_tune(train_examples + condition_examples(trained_conditions),
+                                        descriptions | condition_descriptions(trained_conditions), config),
+                        config=config)
     train_vectors = model.encode([ex.text for ex in train_examples])  # encoded once: heads, scaling, negatives
     heldout_vectors = model.encode([ex.text for ex in heldout_examples])
     vectors = (train_vectors, heldout_vectors)
@@ -88,8 +91,20 @@ def train(train_examples: list[Example], heldout_examples: list[Example], config
     model.item_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions, seed=config.seed,
                                             vectors=vectors)
     model.negatives = train_vectors
-    model.applies_platt = judge.fit_applies_scaling(model.encode)
+    model.applies_platt = judge.fit_applies_scaling(model.encode, heldout_conditions)
     return model
+
+
+def condition_examples(conditions: judge.Conditions) -> list[Example]:
+    """The customer's lines that meet a condition, as examples of it (and neutral lines as examples of none),
+    so the judge also learns to read a condition a QA lead writes in `applies_if`."""
+    return ([Example(line, [judge.CONDITION_PREFIX + condition], judge.CONDITION_PREFIX + condition,
+                     judge.CONDITION_SOURCE) for condition, said in conditions.said.items() for line in said]
+            + [Example(line, [], "neutral", judge.CONDITION_SOURCE) for line in conditions.neutral])
+
+
+def condition_descriptions(conditions: judge.Conditions) -> dict[str, list[str]]:
+    return {judge.CONDITION_PREFIX + condition: [condition] for condition in conditions.said}
 
 
 def evaluate(model: Judge, examples: list[Example]) -> dict:
@@ -128,7 +143,7 @@ def load(path: Path) -> Judge:
 def active_version(root: Path = ARTIFACTS) -> str:
     marker = root / "ACTIVE"
     if not marker.exists():
-        raise registry.ModelNotFound(f"no active phrase classifier in {root}: run `callscore models train --activate`")
+        raise registry.ModelNotFound(f"no active judge in {root}: run `callscore models build` (install.sh does)")
     return marker.read_text().strip()
 
 

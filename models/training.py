@@ -2,18 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 
 from callscore.models import phrases
+from callscore.models.judge import is_heldout
 from callscore.models.phrases import ARTIFACTS, ITEMS, TRAINING, Example, TrainingConfig
-
-HELDOUT_SHARE = 5  # one group in five is held out (split by call/scenario group, never by sentence)
-
-
-def is_heldout(group: str) -> bool:
-    return int(hashlib.sha1(group.encode()).hexdigest(), 16) % HELDOUT_SHARE == 0  # nosec B324 (not security)
+from callscore.settings import SCORECARDS
 
 
 def scorecard_seeds(path: Path) -> list[Example]:
@@ -75,6 +70,22 @@ def train_and_save(review_labels: Path | None, scorecard_path: Path | None, conf
     return phrases.save(model, metrics, phrases.data_hash(train), root)
 
 
+def build(scorecard_path: Path, root: Path = ARTIFACTS) -> str | None:
+    """What install.sh runs: the judge this checkout's training data defines (seed 0, the default scorecard's
+    examples as seeds), trained and activated when no judge is active yet (about 5 minutes on two cores), and
+    the multilingual pool's sentence vectors. The repository keeps the data and the recipe, not the weights:
+    a committed judge added 18 MB to git history with every retrain. Returns the version trained, if any."""
+    from callscore.models import multilingual
+
+    trained = None
+    if not (root / "ACTIVE").exists():
+        target = train_and_save(None, scorecard_path, TrainingConfig(seed=0), root)
+        trained = target.name
+        activate(trained, root)
+    multilingual.pool(root / multilingual.POOL_VECTORS.name)
+    return trained
+
+
 def render_metrics(metrics: dict) -> str:
     lines = [f"{'item':<22}{'held-out P/R/F1':>20}{'paraphrases P/R/F1':>24}{'brier':>8}"]
     for item in ITEMS:
@@ -122,6 +133,10 @@ def cli(args: argparse.Namespace) -> int:
         print(f"saved {meta['version']}" + (" (active)" if args.activate else ""))
         if args.activate:
             activate(meta["version"], root)
+    elif args.models_command == "build":
+        trained = build(args.scorecard, root)
+        print(f"built and activated {trained}" if trained else
+              f"judge already built: {phrases.active_version(root)} is active (`models train --activate` replaces it)")
     elif args.models_command == "list":
         active = phrases.active_version(root) if (root / "ACTIVE").exists() else None
         rows = [{"version": m["version"], "active": m["version"] == active, "created": m["created"],
@@ -162,6 +177,10 @@ def add_parser(commands) -> None:
     train.add_argument("--scorecard", type=Path, help="add this scorecard's example phrases as seeds")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--activate", action="store_true", help="make the new version the one `score` uses")
+    built = sub.add_parser("build", help="install step: train the judge this checkout's data defines (seed 0) "
+                           "if none is active, and compute the multilingual sentence vectors")
+    built.add_argument("--scorecard", type=Path, default=SCORECARDS / "default.yaml",
+                       help="whose example phrases join the seeds (default: the default scorecard)")
     listing = sub.add_parser("list", help="versions with their held-out scores; * marks the active one")
     listing.add_argument("--format", choices=("table", "json"), default="table")
     show = sub.add_parser("show", help="a version's metrics, data hash and training config")
