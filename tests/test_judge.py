@@ -102,8 +102,8 @@ def test_built_in_probabilities_are_calibrated_on_sentences_never_trained():
     most given less do not: the scores mean what they say, so the uncertain ones go to a human."""
     model = phrases.active()
     examples = phrases.deduplicate(phrases.load_examples(phrases.TRAINING / "heldout_fresh.jsonl"))
-    vectors = model.encode([ex.text for ex in examples])
-    probabilities = np.concatenate([model.heads[b].probability(vectors) for b in phrases.ITEMS[:8]])
+    features = model.features([ex.text for ex in examples])
+    probabilities = np.concatenate([model.heads[b].probability(features) for b in phrases.ITEMS[:8]])
     truth = np.concatenate([[b in ex.items for ex in examples] for b in phrases.ITEMS[:8]])
     confident = probabilities >= 0.9
     assert truth[confident].mean() >= 0.85
@@ -151,3 +151,35 @@ def test_a_head_with_too_few_held_out_sentences_is_scaled_on_its_training_groups
         assert head.probability(heldout_vectors[:held_positives]).min() >= 0.5
         assert head.probability(heldout_vectors[held_positives:]).max() < 0.5
     assert scalings[0] == scalings[1] != scalings[2]
+
+
+def test_content_flags_see_names_numbers_and_times_even_in_lower_case_asr_text():
+    flags = judge.content_flags(["Thank you, Mr Whitlock, I can see it.", "thanks mrs patel one moment",
+                                 "Thank you, sir, one moment.", "Your reference is 4 4 1 2 9.",
+                                 "It will be with you by Friday afternoon."])
+    person, number, time = flags.T
+    assert list(person) == [1, 1, 0, 0, 0]
+    assert number[3] == 1 and time[4] == 1 and time[0] == 0
+
+
+def test_an_item_in_words_about_the_customers_name_wants_a_name_not_only_politeness():
+    """Sentence vectors put "thanks, Graham" next to "thanks for that"; the content flags let a head fitted
+    from four examples that all carry a name tell them apart."""
+    model = phrases.active()
+    head = judge.item_head(model, ["The agent addresses the customer by their name."],
+                           ["Thanks for bearing with me, Mrs Adeyemi.", "Right then Tom, let's get this sorted.",
+                            "I completely understand, Mr Chen.", "Okay Fatima, I've updated that for you."])
+    with_name, without = head.probability(model.features(["Lovely, thank you Graham, that's all done now.",
+                                                           "Lovely, thank you, that's all done now."]))
+    assert with_name >= 0.5 > without
+
+
+def test_the_conditions_the_applies_scaling_is_fitted_on_are_never_trained_on():
+    trained, heldout = judge.conditions().split()
+    assert trained.said and heldout.said and not set(trained.said) & set(heldout.said)
+    assert not set(trained.neutral) & set(heldout.neutral)
+    assert 0.2 < len(heldout.said) / (len(trained.said) + len(heldout.said)) < 0.45
+    lines = phrases.condition_examples(trained)
+    assert all(judge.labelled(ex, judge.CONDITION_PREFIX + next(iter(trained.said))) for ex in lines)
+    pool_line = phrases.Example("Thanks for calling, how can I help?", ["greeting"], "g", "seed")
+    assert not judge.labelled(pool_line, judge.CONDITION_PREFIX + next(iter(trained.said)))
