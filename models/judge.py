@@ -157,13 +157,10 @@ class Judge:
             return np.zeros((0, self.encoder.get_embedding_dimension()), dtype=np.float32)
         return self.encoder.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
 
-    def content(self, texts: list[str]) -> np.ndarray:
-        return CONTENT_WEIGHT * content_flags(texts)
-
     def features(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """What every head reads: the sentence vectors and, after them, what content the sentences carry."""
         vectors = self.encode(texts) if vectors is None else vectors
-        return np.hstack([vectors, self.content(texts)]).astype(np.float32)
+        return np.hstack([vectors, CONTENT_WEIGHT * content_flags(texts)]).astype(np.float32)
 
 
 # What a sentence vector blurs: whether the sentence names a person, gives a number, or a date or time. An item
