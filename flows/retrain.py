@@ -38,11 +38,12 @@ def _export_review_labels(settings: Settings, target: Path) -> int:
 
 
 @flow(name="retrain-classifier")
-def retrain_classifier(from_reviews: bool = True, margin: float = 0.02, seed: int = 0) -> dict:
+def retrain_classifier(from_reviews: bool = True, margin: float = 0.02, seed: int | None = None) -> dict:
     settings = Settings.from_env()
     with tempfile.TemporaryDirectory() as work:
         labels = Path(work) / "review_labels.jsonl"
         use_reviews = from_reviews and _export_review_labels(settings, labels) > 0
+        seed = training.active_seed(settings.classifier_dir) if seed is None else seed  # the active judge's recipe
         report = training.retrain(labels if use_reviews else None, settings.scorecard, TrainingConfig(seed=seed),
                                   margin, settings.classifier_dir)
     if report["baseline"]:

@@ -81,6 +81,29 @@ def test_activate_and_rollback_change_what_score_uses(artifacts, trained_twice, 
     assert phrases.active(artifacts).version == shipped
 
 
+def test_build_activates_the_seed_its_heldout_groups_score_best_and_a_retrain_repeats_that_seed(tmp_path,
+                                                                                                 monkeypatch):
+    """Seeds' runs differ; the build keeps the best on data none of them trained on. Training and the pool's
+    vectors are replaced here (bench/judge.py measures real runs): what is tested is the choice."""
+    from callscore.models import multilingual
+
+    heldout_f1 = {0: 0.74, 1: 0.75, 2: 0.73}
+
+    def train(review_labels, scorecard_path, config, root):
+        target = root / f"judge-seed{config.seed}"
+        target.mkdir(parents=True)
+        (target / "meta.json").write_text(json.dumps({"config": {"seed": config.seed},
+                                                      "metrics": {"heldout": {"macro_f1": heldout_f1[config.seed]}}}))
+        return target
+
+    monkeypatch.setattr(training, "train_and_save", train)
+    monkeypatch.setattr(multilingual, "pool", lambda path: None)
+    assert training.active_seed(tmp_path) == training.BUILD_SEEDS[0]  # nothing built yet
+    assert training.build(None, tmp_path, seeds=(0, 1, 2)) == "judge-seed1"
+    assert phrases.active_version(tmp_path) == "judge-seed1" and training.active_seed(tmp_path) == 1
+    assert training.build(None, tmp_path) is None  # a judge is active: nothing is trained again
+
+
 def test_retrain_refuses_a_corrupted_label_set(artifacts, tmp_path):
     """Every seed sentence relabelled with the wrong behaviour: the candidate must not be activated."""
     items = list(phrases.ITEMS)
