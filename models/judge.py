@@ -363,11 +363,11 @@ def item_head(judge: Judge, descriptions: list[str], examples: list[str], negati
     return Head(model.coef_[0].astype(np.float32), float(model.intercept_[0]), scale, bias)
 
 
-def _unclaimed(judge: Judge, example_vectors: np.ndarray) -> np.ndarray:
-    """The pool's vectors a new item's head learns to tell its examples from, less the sentences of any
+def _unclaimed(judge: Judge, example_features: np.ndarray) -> np.ndarray:
+    """The pool's features a new item's head learns to tell its examples from, less the sentences of any
     built-in behaviour that claims most of its examples: an item "explains a charge" is told apart from
     greetings and closings, not from the library's sentences that explain a charge."""
-    claimed = [head for head in judge.heads.values() if np.mean(head.probability(example_vectors) >= 0.5) > 0.5]
+    claimed = [head for head in judge.heads.values() if np.mean(head.probability(example_features) >= 0.5) > 0.5]
     keep = np.ones(len(judge.negatives), dtype=bool)
     for head in claimed:
         keep &= head.probability(judge.negatives) < 0.5
