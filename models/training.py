@@ -87,22 +87,22 @@ def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] =
     trained = None
     if not (root / "ACTIVE").exists():
         built = [train_and_save(None, scorecard_path, TrainingConfig(seed=seed), root) for seed in seeds]
-        trained = max(built, key=lambda target: heldout_macro_f1(target.name, root)).name
+        trained = max(built, key=lambda target: version_meta(target.name, root)["metrics"]["heldout"]["macro_f1"]).name
         activate(trained, root)
     multilingual.pool(root / multilingual.POOL_VECTORS.name)
     return trained
 
 
-def heldout_macro_f1(version: str, root: Path = ARTIFACTS) -> float:
-    return json.loads((root / version / "meta.json").read_text())["metrics"]["heldout"]["macro_f1"]
+def version_meta(version: str, root: Path = ARTIFACTS) -> dict:
+    """A saved judge's meta.json: its metrics, config, data hash and calibrations."""
+    return json.loads((root / version / "meta.json").read_text())
 
 
 def active_seed(root: Path = ARTIFACTS) -> int:
     """The seed the active judge was trained with: a retrain repeats its recipe, so only new data changes it."""
     if not (root / "ACTIVE").exists():
         return BUILD_SEEDS[0]
-    meta = json.loads((root / phrases.active_version(root) / "meta.json").read_text())
-    return meta["config"]["seed"]
+    return version_meta(phrases.active_version(root), root)["config"]["seed"]
 
 
 def render_metrics(metrics: dict) -> str:
@@ -147,7 +147,7 @@ def cli(args: argparse.Namespace) -> int:
     if args.models_command == "train":
         config = TrainingConfig(seed=args.seed)
         target = train_and_save(args.from_reviews, args.scorecard, config, root)
-        meta = json.loads((target / "meta.json").read_text())
+        meta = version_meta(target.name, root)
         print(render_metrics(meta["metrics"]))
         print(f"saved {meta['version']}" + (" (active)" if args.activate else ""))
         if args.activate:
@@ -165,7 +165,7 @@ def cli(args: argparse.Namespace) -> int:
             f"{'*' if r['active'] else ' '} {r['version']}  paraphrase F1 {r['paraphrase_macro_f1']:.3f}  "
             f"held-out F1 {r['heldout_macro_f1']:.3f}" for r in rows))
     elif args.models_command == "show":
-        print(json.dumps(json.loads((root / args.version / "meta.json").read_text()), indent=1))
+        print(json.dumps(version_meta(args.version, root), indent=1))
     elif args.models_command == "activate":
         activate(args.version, root)
         print(f"active: {args.version}")
