@@ -24,7 +24,7 @@ python3.11 -m venv "$VENV"
 # needs its pure-Python parts, which work once those libs are gone.
 rm -f "$VENV"/lib/python3.11/site-packages/torchaudio/lib/*.so
 
-# The judge is trained here from the checkout's data (seeds 0 and 1, about 5 minutes each on two cores; the one its
+# The judge is trained here from the checkout's data (seeds 0 and 1, about 8 minutes each on two idle cores; the one its
 # held-out groups score best is activated), not committed:
 # the repository keeps data and recipe, and a retrain does not add 18 MB to git history. Skipped when one is active.
 "$VENV/bin/callscore" models build

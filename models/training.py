@@ -78,7 +78,7 @@ BUILD_SEEDS = (0, 1)
 
 def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] = BUILD_SEEDS) -> str | None:
     """What install.sh runs: the judge this checkout's training data defines (the default scorecard's examples as
-    seeds), one per seed, the best on the held-out groups activated, when no judge is active yet (about 5
+    seeds), one per seed, the best on the held-out groups activated, when no judge is active yet (about 8
     minutes a seed on two cores), and the multilingual pool's sentence vectors. The repository keeps the data
     and the recipe, not the weights: a committed judge added 18 MB to git history with every retrain. The other
     seeds' judges stay in `models list`. Returns the version activated, if any."""
