@@ -137,7 +137,8 @@ class Judge:
 
     def __init__(self, encoder, meta: dict | None = None, heads: dict[str, Head] | None = None,
                  config: JudgeConfig | None = None, negatives: np.ndarray | None = None,
-                 item_platt: tuple[float, float] = (1.0, 0.0), applies_platt: tuple[float, float] = (1.0, 0.0)):
+                 item_platt: tuple[float, float] = (1.0, 0.0), applies_platt: tuple[float, float] = (1.0, 0.0),
+                 must_not_platt: tuple[float, float] = (1.0, 0.0)):
         self.encoder = encoder
         self.meta = meta or {}
         self.heads = heads or {}
@@ -145,7 +146,8 @@ class Judge:
         # the training pool's item features: what a new item's examples are told apart from
         self.negatives = negatives if negatives is not None else \
             np.zeros((0, encoder.get_embedding_dimension() + len(CONTENT_KINDS)), dtype=np.float32)
-        self.item_platt = item_platt
+        self.item_platt = item_platt  # items to be said
+        self.must_not_platt = must_not_platt  # items never to be said (absent_phrase): the same scale, a higher bar
         self.applies_platt = applies_platt  # cos(applies_if, sentence) -> probability the sentence meets it
 
     @property
@@ -374,11 +376,22 @@ def _unclaimed(judge: Judge, example_features: np.ndarray) -> np.ndarray:
     return judge.negatives[keep]
 
 
+# The share of calls in which an agent does what a must-not item (absent_phrase) forbids, for its call-level bar.
+# Items to be said are fitted as if half the calls said them. A must-not is broken in a minority of calls, and what it
+# forbids sits next to what agents must do (an overpromise next to a commitment, an upsell next to an offer): with
+# the half-and-half bar, one loose sentence failed calls that broke nothing. Chosen on blind sets A-D (dev): shares
+# 0.5 / 0.3 / 0.2 put the bar at 0.5 / 0.71 / 0.79 of the items' probability, 76 / 83 / 86 of their 100 must-not
+# verdicts right; then, once, on fresh sets E+F: items in words 235 -> 244 of 304 verdicts right.
+MUST_NOT_SHARE = 0.2
+
+
 def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[str]], examples_per_item: int = 4,
-                   seed: int = 0, features: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
+                   seed: int = 0, features: tuple[np.ndarray, np.ndarray] | None = None,
+                   ) -> tuple[tuple[float, float], tuple[float, float]]:
     """What an item head's margin means: each built-in behaviour in turn is treated as a new item (one
     description, a few sentences, the pool without its sentences as negatives) and scored on held-out
-    groups; one Platt scaling is fitted over all of them, its bar then moved to where their call verdicts are best.
+    groups; one Platt scaling is fitted over all of them, its bar then moved to where their call verdicts are best:
+    (scale, bias) for items to be said, and for must-not items (said in MUST_NOT_SHARE of calls).
     `features`: both groups' item features, if already computed."""
     from sklearn.linear_model import LogisticRegression
 
@@ -400,8 +413,9 @@ def fit_item_platt(judge: Judge, train, heldout, descriptions: dict[str, list[st
         owners += [behaviour] * len(truth)
     platt = LogisticRegression(C=100.0).fit(np.array(margins)[:, None], np.array(labels, dtype=int))
     scale, bias = float(platt.coef_[0][0]), float(platt.intercept_[0])
-    return scale, bias + _best_call_bar_shift(scale * np.array(margins) + bias, np.array(labels, dtype=bool),
-                                         np.array(owners))
+    logits, truth, owners = scale * np.array(margins) + bias, np.array(labels, dtype=bool), np.array(owners)
+    return ((scale, bias + _best_call_bar_shift(logits, truth, owners)),
+            (scale, bias + _best_call_bar_shift(logits, truth, owners, share=MUST_NOT_SHARE)))
 
 
 # How many of the agent's sentences a call gives an item to be found in (a five-minute call). An item passes when
@@ -410,10 +424,10 @@ LINES_PER_CALL = 20
 
 
 def _best_call_bar_shift(logits: np.ndarray, truth: np.ndarray, owners: np.ndarray,
-                         lines: int = LINES_PER_CALL) -> float:
+                         lines: int = LINES_PER_CALL, share: float = 0.5) -> float:
     """How far to move the bar so that 0.5 is where items scored this way give the best call verdicts: for
     each behaviour standing in for a new item, the expected macro F1 over pass/fail of calls of `lines`
-    sentences, half of them holding one sentence that realises it, where a call passes when any sentence
+    sentences, `share` of them holding one sentence that realises it, where a call passes when any sentence
     reaches the bar. A behaviour is one sentence in dozens: a calibrated probability rarely reaches 0.5
     (recall 0.3-0.6 leave-one-item-out), yet a bar set for single sentences passed calls on one loose match."""
     def expected_macro_f1(shift: float) -> float:
@@ -426,8 +440,10 @@ def _best_call_bar_shift(logits: np.ndarray, truth: np.ndarray, owners: np.ndarr
             recall, loose = reached[truth[mine]].mean(), reached[~truth[mine]].mean()
             passed_with = 1 - (1 - recall) * (1 - loose) ** (lines - 1)  # calls where it was said
             passed_without = 1 - (1 - loose) ** lines  # calls where it was not
-            pass_f1 = precision_recall_f1(passed_with, passed_without, 1 - passed_with)[2]
-            fail_f1 = precision_recall_f1(1 - passed_without, 1 - passed_with, passed_without)[2]
+            said, unsaid = share, 1 - share
+            pass_f1 = precision_recall_f1(said * passed_with, unsaid * passed_without, said * (1 - passed_with))[2]
+            fail_f1 = precision_recall_f1(unsaid * (1 - passed_without), said * (1 - passed_with),
+                                          unsaid * passed_without)[2]
             scores.append((pass_f1 + fail_f1) / 2)
         return float(np.mean(scores))
     shifts = np.round(np.arange(-3.0, 3.01, 0.1), 1)
@@ -465,7 +481,8 @@ def save(judge: Judge, metrics: dict, data_hash: str, root: Path) -> Path:
             "config": asdict(judge.config),
             "heads": {b: {"intercept": h.intercept, "platt_scale": h.platt_scale, "platt_bias": h.platt_bias}
                       for b, h in judge.heads.items()},
-            "item_platt": list(judge.item_platt), "applies_platt": list(judge.applies_platt),
+            "item_platt": list(judge.item_platt), "must_not_platt": list(judge.must_not_platt),
+            "applies_platt": list(judge.applies_platt),
             "data_hash": data_hash, "code_version": __version__, "metrics": metrics,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -494,7 +511,9 @@ def load(path: Path) -> Judge:
     encoder.eval()
     heads = {b: Head(tensors[HEAD_PREFIX + b].numpy(), **numbers) for b, numbers in meta["heads"].items()}
     return Judge(encoder, meta, heads, config, tensors[NEGATIVES].to(torch.float32).numpy(),
-                 tuple(meta["item_platt"]), tuple(meta["applies_platt"]))
+                 tuple(meta["item_platt"]), tuple(meta["applies_platt"]),
+                 # a judge saved before must-not items had their own bar keeps scoring them as it did
+                 tuple(meta.get("must_not_platt", meta["item_platt"])))
 
 
 @functools.cache
@@ -544,10 +563,10 @@ def applies_key(item_id: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _item_head(judge: Judge, description: str, examples: tuple[str, ...]) -> Head:
+def _item_head(judge: Judge, description: str, examples: tuple[str, ...], must_not: bool) -> Head:
     """Fitted once per process for a given wording (a nightly run scores many calls against the same
     scorecard); about a second, so there is no training step to run or artifact to keep."""
-    return item_head(judge, [description], list(examples))
+    return item_head(judge, [description], list(examples), platt=judge.must_not_platt if must_not else None)
 
 
 @functools.lru_cache(maxsize=256)
@@ -572,7 +591,7 @@ def score_items(utterances, items, judge: Judge) -> None:
     for item in items:
         behaviour = item.behaviour or item.id
         if item in in_words:
-            head = _item_head(judge, item.description, tuple(item.examples))
+            head = _item_head(judge, item.description, tuple(item.examples), item.kind == "absent_phrase")
             for utterance, probability in zip(utterances, head.probability(features)):
                 utterance.scores[behaviour] = float(probability)
         if item.applies_if:

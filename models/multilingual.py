@@ -137,10 +137,12 @@ class ItemWording:
     behaviour: str
     description: str
     examples: tuple[str, ...]
+    must_not: bool  # an absent_phrase item: scored with the must-not bar
 
 
 def wording(items) -> tuple[ItemWording, ...]:
-    return tuple(ItemWording(item.behaviour or item.id, item.description, tuple(item.examples))
+    return tuple(ItemWording(item.behaviour or item.id, item.description, tuple(item.examples),
+                             item.kind == "absent_phrase")
                  for item in items if item.kind in ("phrase", "absent_phrase"))
 
 
@@ -174,9 +176,9 @@ def _pool_heads(root: Path) -> dict[str, judge.Head]:
 
 
 @functools.cache
-def _item_platt(root: Path) -> tuple[float, float]:
+def _item_platt(root: Path) -> tuple[tuple[float, float], tuple[float, float]]:
     """What an item head's margin means, fitted as for the English judge (each built-in behaviour in turn
-    treated as an item defined in words)."""
+    treated as an item defined in words): the scaling of items to be said, and of must-not items."""
     return judge.fit_item_platt(_encoder(root), pool(root).train, pool(root).heldout, judge.builtin_descriptions())
 
 
@@ -195,7 +197,7 @@ def heads(items: tuple[ItemWording, ...], root: Path = POOL_VECTORS) -> dict[str
         others = [ex.text for ex in _seeds(list(items), 1) if ex.items != [item.behaviour]]
         negatives = np.vstack([encoder.negatives, encoder.encode(others)]) if others else encoder.negatives
         fitted[item.behaviour] = judge.item_head(encoder, [item.description], list(item.examples) * EXAMPLE_WEIGHT,
-                                                 negatives, _item_platt(root))
+                                                 negatives, _item_platt(root)[item.must_not])
     return fitted
 
 

@@ -183,3 +183,52 @@ def test_the_conditions_the_applies_scaling_is_fitted_on_are_never_trained_on():
     assert all(judge.labelled(ex, judge.CONDITION_PREFIX + next(iter(trained.said))) for ex in lines)
     pool_line = phrases.Example("Thanks for calling, how can I help?", ["greeting"], "g", "seed")
     assert not judge.labelled(pool_line, judge.CONDITION_PREFIX + next(iter(trained.said)))
+
+
+MUST_NOT_CARD = """
+name: Must not
+version: "1"
+sections:
+  - id: promises
+    title: Promises
+    items:
+      - id: no_overpromise
+        title: Does not guarantee what they cannot control
+        kind: absent_phrase
+        description: The agent guarantees an outcome that is not in their control, such as a claim being accepted.
+        examples:
+          - I can promise you the claim will be approved, no question.
+          - Don't worry, it's guaranteed the refund goes through this week.
+          - I guarantee the insurer will pay out in full.
+"""
+
+
+def test_a_must_not_item_in_words_fails_a_guarantee_and_passes_a_plain_commitment(tmp_path, settings):
+    path = tmp_path / "must_not.yaml"
+    path.write_text(MUST_NOT_CARD)
+    must_not = scorecards.load(path)
+    committed = score_text(tmp_path, settings, must_not, "committed", """\
+    [00:10] Customer: So what happens with my claim now?
+    [00:15] Agent: I'll send the photos to the assessor today and I'll ring you on Friday with their answer.
+    """)
+    guaranteed = score_text(tmp_path, settings, must_not, "guaranteed", """\
+    [00:10] Customer: So what happens with my claim now?
+    [00:15] Agent: Honestly, you've nothing to worry about, your claim will definitely be paid, I promise you that.
+    """)
+    assert committed["no_overpromise"]["outcome"] == "pass"
+    assert guaranteed["no_overpromise"]["outcome"] == "fail"
+    assert "definitely" in guaranteed["no_overpromise"]["evidence"][0]["text"]
+
+
+def test_a_must_not_item_gets_a_higher_call_bar_than_an_item_to_be_said():
+    """One loose sentence fails a whole call on a must-not item, and what it forbids is done in a minority of
+    calls: its bar is set for behaviours said in MUST_NOT_SHARE of calls, so it sits higher."""
+    rng = np.random.default_rng(0)
+    owners = np.repeat(["a", "b", "c"], 400)
+    truth = np.tile(np.r_[np.ones(40, bool), np.zeros(360, bool)], 3)
+    logits = np.where(truth, rng.normal(1.0, 1.5, truth.size), rng.normal(-4.0, 1.5, truth.size))
+    said = judge._best_call_bar_shift(logits, truth, owners)
+    must_not = judge._best_call_bar_shift(logits, truth, owners, share=judge.MUST_NOT_SHARE)
+    assert must_not < said
+    model = phrases.active()
+    assert model.must_not_platt[0] == model.item_platt[0] and model.must_not_platt[1] < model.item_platt[1]
