@@ -381,7 +381,8 @@ def _unclaimed(judge: Judge, example_features: np.ndarray) -> np.ndarray:
 # forbids sits next to what agents must do (an overpromise next to a commitment, an upsell next to an offer): with
 # the half-and-half bar, one loose sentence failed calls that broke nothing. Chosen on blind sets A-D (dev): shares
 # 0.5 / 0.3 / 0.2 put the bar at 0.5 / 0.71 / 0.79 of the items' probability, 76 / 83 / 86 of their 100 must-not
-# verdicts right; then, once, on fresh sets E+F: items in words 235 -> 244 of 304 verdicts right.
+# verdicts right; then, once, on fresh sets E+F: items in words 235 -> 244 of 304 verdicts right (245 at the
+# 0.82 the build itself fits for seed 0).
 MUST_NOT_SHARE = 0.2
 
 
