@@ -61,6 +61,11 @@ class Item(Strict):
     # nothing said in the call matches it, the outcome is not_applicable
     applies_if: str | None = None
 
+    @property
+    def must_not(self) -> bool:
+        """A behaviour the agent must never show (absent_phrase): one sentence of it fails the call."""
+        return self.kind == "absent_phrase"
+
 
 class Section(Strict):
     id: str

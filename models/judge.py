@@ -431,6 +431,8 @@ def _best_call_bar_shift(logits: np.ndarray, truth: np.ndarray, owners: np.ndarr
     sentences, `share` of them holding one sentence that realises it, where a call passes when any sentence
     reaches the bar. A behaviour is one sentence in dozens: a calibrated probability rarely reaches 0.5
     (recall 0.3-0.6 leave-one-item-out), yet a bar set for single sentences passed calls on one loose match."""
+    said, unsaid = share, 1 - share
+
     def expected_macro_f1(shift: float) -> float:
         scores = []
         for behaviour in np.unique(owners):
@@ -441,7 +443,6 @@ def _best_call_bar_shift(logits: np.ndarray, truth: np.ndarray, owners: np.ndarr
             recall, loose = reached[truth[mine]].mean(), reached[~truth[mine]].mean()
             passed_with = 1 - (1 - recall) * (1 - loose) ** (lines - 1)  # calls where it was said
             passed_without = 1 - (1 - loose) ** lines  # calls where it was not
-            said, unsaid = share, 1 - share
             pass_f1 = precision_recall_f1(said * passed_with, unsaid * passed_without, said * (1 - passed_with))[2]
             fail_f1 = precision_recall_f1(unsaid * (1 - passed_without), said * (1 - passed_with),
                                           unsaid * passed_without)[2]
@@ -592,7 +593,7 @@ def score_items(utterances, items, judge: Judge) -> None:
     for item in items:
         behaviour = item.behaviour or item.id
         if item in in_words:
-            head = _item_head(judge, item.description, tuple(item.examples), item.kind == "absent_phrase")
+            head = _item_head(judge, item.description, tuple(item.examples), item.must_not)
             for utterance, probability in zip(utterances, head.probability(features)):
                 utterance.scores[behaviour] = float(probability)
         if item.applies_if:

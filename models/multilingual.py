@@ -141,8 +141,7 @@ class ItemWording:
 
 
 def wording(items) -> tuple[ItemWording, ...]:
-    return tuple(ItemWording(item.behaviour or item.id, item.description, tuple(item.examples),
-                             item.kind == "absent_phrase")
+    return tuple(ItemWording(item.behaviour or item.id, item.description, tuple(item.examples), item.must_not)
                  for item in items if item.kind in ("phrase", "absent_phrase"))
 
 
@@ -196,8 +195,9 @@ def heads(items: tuple[ItemWording, ...], root: Path = POOL_VECTORS) -> dict[str
     for item in (item for item in items if item.behaviour not in builtin):
         others = [ex.text for ex in _seeds(list(items), 1) if ex.items != [item.behaviour]]
         negatives = np.vstack([encoder.negatives, encoder.encode(others)]) if others else encoder.negatives
+        said_platt, must_not_platt = _item_platt(root)  # fitted only once a scorecard has items in words
         fitted[item.behaviour] = judge.item_head(encoder, [item.description], list(item.examples) * EXAMPLE_WEIGHT,
-                                                 negatives, _item_platt(root)[item.must_not])
+                                                 negatives, must_not_platt if item.must_not else said_platt)
     return fitted
 
 

@@ -99,8 +99,9 @@ def fit_heads_and_scalings(model: Judge, train_examples: list[Example], heldout_
     features = (model.features([ex.text for ex in train_examples], train_vectors),
                 model.features([ex.text for ex in heldout_examples], heldout_vectors))
     model.heads = judge.fit_heads(model, train_examples, heldout_examples, list(descriptions), vectors=features)
-    model.item_platt, model.must_not_platt = judge.fit_item_platt(model, train_examples, heldout_examples, descriptions,
-                                            seed=model.config.seed, features=features)
+    model.item_platt, model.must_not_platt = judge.fit_item_platt(model, train_examples, heldout_examples,
+                                                                  descriptions, seed=model.config.seed,
+                                                                  features=features)
     model.negatives = features[0]
 
 

@@ -23,7 +23,7 @@ def flags_for(card: Scorecard, checks: dict[str, CheckResult], record: CallRecor
         flags.append("low_confidence")
     if context is not None and context.dead_air:
         flags.append("dead_air")
-    if any(items[i].kind == "absent_phrase" and r.outcome == "fail" for i, r in checks.items()):
+    if any(items[i].must_not and r.outcome == "fail" for i, r in checks.items()):
         flags.append("deflection")
     if record is not None and record.roles.confidence < ROLE_CONFIDENCE_FLOOR:
         flags.append("role_uncertain")
