@@ -12,6 +12,7 @@ These calls are for measuring only: nothing is tuned on them.
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from common import CORPUS, table
@@ -31,27 +32,24 @@ def site_channels(meta: dict) -> str:
 def main() -> None:
     judged = json.loads(LABELS.read_text())
     card = scorecards.load(REPO_ROOT / "scorecards" / "default.yaml")
-    totals, rows = {}, []
+    counts, rows = defaultdict(Counter), []
     for call_id, expected in sorted(judged["labels"].items()):
         audio = CORPUS / "real" / f"{call_id}.flac"
         if not audio.exists():
             raise SystemExit(f"{audio} not found: set CALLSCORE_CORPUS to the corpus folder")
         meta = json.loads(audio.with_suffix(".json").read_text())
-        for mode, channels in (("auto roles", "auto"), ("site channel map", site_channels(meta))):
+        for roles, channels in (("auto roles", "auto"), ("site channel map", site_channels(meta))):
             checks = score_call(audio, Settings.from_env().model_copy(update={"channels": channels}), card)["checks"]
             for item, outcome in expected.items():
-                got = checks[item]["outcome"]
-                borderline = item in judged["borderline"].get(call_id, [])
-                right, total, right_clear, total_clear = totals.get(mode, (0, 0, 0, 0))
-                totals[mode] = (right + (got == outcome), total + 1,
-                                right_clear + (got == outcome and not borderline), total_clear + (not borderline))
+                got, borderline = checks[item]["outcome"], item in judged["borderline"].get(call_id, [])
+                counts[roles].update({"verdicts": 1, "right": got == outcome, "clear": not borderline,
+                                      "clear right": got == outcome and not borderline})
                 if got != outcome:
-                    rows.append({"roles": mode, "call": call_id, "item": item, "judged": outcome, "callscore": got,
+                    rows.append({"roles": roles, "call": call_id, "item": item, "judged": outcome, "callscore": got,
                                  "borderline": "yes" if borderline else ""})
     print(table(rows, ["roles", "call", "item", "judged", "callscore", "borderline"]))
-    for mode, (right, total, right_clear, total_clear) in totals.items():
-        print(f"{mode}: {right} of {total} verdicts right; {right_clear} of {total_clear} not borderline")
-
+    for roles, n in counts.items():
+        print(f"{roles}: {n['right']} of {n['verdicts']} verdicts right; {n['clear right']} of {n['clear']} not borderline")
 
 if __name__ == "__main__":
     main()
