@@ -32,6 +32,7 @@ def site_channels(meta: dict) -> str:
 def main() -> None:
     judged = json.loads(LABELS.read_text())
     card = scorecards.load(REPO_ROOT / "scorecards" / "default.yaml")
+    settings = Settings.from_env()
     counts, rows = defaultdict(Counter), []
     for call_id, expected in sorted(judged["labels"].items()):
         audio = CORPUS / "real" / f"{call_id}.flac"
@@ -39,7 +40,7 @@ def main() -> None:
             raise SystemExit(f"{audio} not found: set CALLSCORE_CORPUS to the corpus folder")
         meta = json.loads(audio.with_suffix(".json").read_text())
         for roles, channels in (("auto roles", "auto"), ("site channel map", site_channels(meta))):
-            checks = score_call(audio, Settings.from_env().model_copy(update={"channels": channels}), card)["checks"]
+            checks = score_call(audio, settings.model_copy(update={"channels": channels}), card)["checks"]
             for item, outcome in expected.items():
                 got, borderline = checks[item]["outcome"], item in judged["borderline"].get(call_id, [])
                 counts[roles].update({"verdicts": 1, "right": got == outcome, "clear": not borderline,
@@ -50,6 +51,7 @@ def main() -> None:
     print(table(rows, ["roles", "call", "item", "judged", "callscore", "borderline"]))
     for roles, n in counts.items():
         print(f"{roles}: {n['right']} of {n['verdicts']} verdicts right; {n['clear right']} of {n['clear']} not borderline")
+
 
 if __name__ == "__main__":
     main()
