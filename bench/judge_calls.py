@@ -7,7 +7,8 @@ writer who never saw the training data, before any model was measured on them. E
 the default scorecard (the eight built-in items and dead air) and with `new_items.yaml` (items the
 judge was not built for, each from its description and four examples), through `callscore score`'s own
 path (transcript input, roles from the file, the judge, the checks). Prints per-item macro F1 over
-pass/fail (not_applicable counted as its own class where the labels use it) and the verdicts right.
+pass/fail (not_applicable counted as its own class where the labels use it) and the verdicts right;
+`--totals` prints only each scorecard's macro F1 and verdicts right, the way a blind set is read.
 """
 from __future__ import annotations
 
@@ -37,9 +38,19 @@ def macro_f1(truth: list[str], predicted: list[str]) -> float:
     return float(np.mean(scores))
 
 
+def print_items(rows: dict[str, float], truth: dict[str, list[str]], predicted: dict[str, list[str]]) -> None:
+    for item_id, f1 in rows.items():
+        correct = sum(t == p for t, p in zip(truth[item_id], predicted[item_id]))
+        wrong = Counter(f"{t}->{p}" for t, p in zip(truth[item_id], predicted[item_id]) if t != p)
+        print(f"  {item_id:<26} F1 {f1:.2f}   right {correct}/{len(truth[item_id])}   "
+              + ", ".join(f"{pair} {n}" for pair, n in wrong.most_common()))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=Path, default=HERE / "judge_heldout" / "calls")
+    parser.add_argument("--totals", action="store_true",
+                        help="only the macro F1 and verdicts right per scorecard, not per item (for blind sets)")
     args = parser.parse_args(argv)
     labels = json.loads((args.calls / "labels.json").read_text())
     settings = Settings.from_env()
@@ -59,11 +70,8 @@ def main(argv=None) -> int:
         rows = {i: macro_f1(truth[i], predicted[i]) for i in ids if truth[i]}
         right = sum(t == p for i in rows for t, p in zip(truth[i], predicted[i]))
         total = sum(len(truth[i]) for i in rows)
-        for item_id, f1 in rows.items():
-            correct = sum(t == p for t, p in zip(truth[item_id], predicted[item_id]))
-            wrong = Counter(f"{t}->{p}" for t, p in zip(truth[item_id], predicted[item_id]) if t != p)
-            print(f"  {item_id:<26} F1 {f1:.2f}   right {correct}/{len(truth[item_id])}   "
-                  + ", ".join(f"{pair} {n}" for pair, n in wrong.most_common()))
+        if not args.totals:
+            print_items(rows, truth, predicted)
         print(f"  {'macro':<26} F1 {np.mean(list(rows.values())):.3f}   verdicts right {right}/{total}")
     return 0
 
