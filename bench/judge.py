@@ -84,7 +84,7 @@ def new_items(model) -> dict[str, dict[str, float]]:
     examples ("from words"), and, where the judge's library has a behaviour of the same id, from that
     behaviour's trained head (what `callscore score` uses for such an item)."""
     card = scorecards.load(HELDOUT / "new_items.yaml")
-    items = [i for i in card.items if i.kind in ("phrase", "absent_phrase")]
+    items = [i for i in card.items if i.judged]
     examples = [phrases.Example(r["text"], r["items"], "") for r in read_jsonl(HELDOUT / "new_items_sentences.jsonl")
                 if r.get("speaker", "agent") == "agent"]
     from_words = {i.id: judges.item_head(model, [i.description], i.examples) for i in items}

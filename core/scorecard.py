@@ -62,6 +62,11 @@ class Item(Strict):
     applies_if: str | None = None
 
     @property
+    def judged(self) -> bool:
+        """Scored by the judge from what the agent says (phrase, absent_phrase), not from silences or a register."""
+        return self.kind in ("phrase", "absent_phrase")
+
+    @property
     def must_not(self) -> bool:
         """A behaviour the agent must never show (absent_phrase): one sentence of it fails the call."""
         return self.kind == "absent_phrase"
@@ -102,7 +107,7 @@ class Scorecard(Strict):
             raise ValueError(f"script: steps {unknown} are not item ids")
         builtin = info.context["builtin_behaviours"]
         for item in self.items:
-            if item.kind not in ("phrase", "absent_phrase") or (item.behaviour or item.id) in builtin:
+            if not item.judged or (item.behaviour or item.id) in builtin:
                 continue
             if item.behaviour:
                 raise ValueError(f"item {item.id}: behaviour {item.behaviour!r} is not one of {list(builtin)}; "

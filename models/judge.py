@@ -571,6 +571,35 @@ def _item_head(judge: Judge, description: str, examples: tuple[str, ...], must_n
     return item_head(judge, [description], list(examples), platt=judge.must_not_platt if must_not else None)
 
 
+# When this share of an item's examples or more reach 0.5 on one built-in behaviour's trained head, the item is
+# that behaviour in the QA lead's words ("says sorry for the wait" is `apologises`): its probability is the mean
+# of its own head and that trained head, which has learned the behaviour from hundreds of sentences instead of
+# five. Chosen on blind sets A-L (dev, all looked at before): items in words 1310 -> 1327 of 1600 verdicts right
+# at 3 of 4 examples (1326 at 4 of 4, 1307 at 2 of 4; the larger of the two probabilities 1306), no set worse;
+# then, once, on fresh sets M+N (see README, Measured here).
+CLAIM_SHARE = 0.75
+
+
+@functools.lru_cache(maxsize=256)
+def claiming_behaviour(judge: Judge, examples: tuple[str, ...]) -> str | None:
+    """The built-in behaviour whose trained head recognises most of an item's examples (CLAIM_SHARE), if any."""
+    features = judge.features(list(examples))
+    shares = {behaviour: float(np.mean(head.probability(features) >= 0.5)) for behaviour, head in judge.heads.items()}
+    behaviour, share = max(shares.items(), key=lambda pair: pair[1], default=(None, 0.0))
+    return behaviour if share >= CLAIM_SHARE else None
+
+
+def item_probability(judge: Judge, item, features: np.ndarray) -> np.ndarray:
+    """An item in words' probability per sentence: its own head's, averaged with the trained head of a built-in
+    behaviour that claims its examples."""
+    head = _item_head(judge, item.description, tuple(item.examples), item.must_not)
+    probability = head.probability(features)
+    claimed = claiming_behaviour(judge, tuple(item.examples))
+    if claimed is None:
+        return probability
+    return (probability + judge.heads[claimed].probability(features)) / 2
+
+
 @functools.lru_cache(maxsize=256)
 def _description_vector(judge: Judge, description: str) -> np.ndarray:
     return judge.encode([description])[0]
@@ -588,13 +617,12 @@ def score_items(utterances, items, judge: Judge) -> None:
         utterance.embedding = vector
     vectors = np.stack([u.embedding for u in utterances])
     in_words = [item for item in items
-                if (item.behaviour or item.id) not in judge.heads and item.kind in ("phrase", "absent_phrase")]
+                if (item.behaviour or item.id) not in judge.heads and item.judged]
     features = judge.features([u.text for u in utterances], vectors) if in_words else None
     for item in items:
         behaviour = item.behaviour or item.id
         if item in in_words:
-            head = _item_head(judge, item.description, tuple(item.examples), item.must_not)
-            for utterance, probability in zip(utterances, head.probability(features)):
+            for utterance, probability in zip(utterances, item_probability(judge, item, features)):
                 utterance.scores[behaviour] = float(probability)
         if item.applies_if:
             description = _description_vector(judge, item.applies_if)

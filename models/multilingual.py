@@ -142,7 +142,7 @@ class ItemWording:
 
 def wording(items) -> tuple[ItemWording, ...]:
     return tuple(ItemWording(item.behaviour or item.id, item.description, tuple(item.examples), item.must_not)
-                 for item in items if item.kind in ("phrase", "absent_phrase"))
+                 for item in items if item.judged)
 
 
 def _seeds(items: list[ItemWording], weight: int) -> list[phrases.Example]:

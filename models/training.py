@@ -17,7 +17,7 @@ def scorecard_seeds(path: Path) -> list[Example]:
 
     card = scorecards.load(path)
     return [Example(text, [item.behaviour or item.id], f"scorecard-{card.name}", "scorecard")
-            for item in card.items if item.kind in ("phrase", "absent_phrase") for text in item.examples]
+            for item in card.items if item.judged for text in item.examples]
 
 
 def new_items(path: Path | None) -> dict[str, list[str]]:
@@ -27,7 +27,7 @@ def new_items(path: Path | None) -> dict[str, list[str]]:
     from callscore.models import scorecards
 
     return {item.id: [item.description] for item in scorecards.load(path).items
-            if item.kind in ("phrase", "absent_phrase") and (item.behaviour or item.id) not in ITEMS}
+            if item.judged and (item.behaviour or item.id) not in ITEMS}
 
 
 def pool_examples(exclude: Path | None = None) -> list[Example]:
