@@ -589,6 +589,13 @@ def claiming_behaviour(judge: Judge, examples: tuple[str, ...]) -> str | None:
     return behaviour if share >= CLAIM_SHARE else None
 
 
+def borrowed_heads(items, judge: Judge) -> dict[str, str]:
+    """Item in words -> the built-in behaviour whose trained head scores it beside its own (a result says so)."""
+    claimed = {item.id: claiming_behaviour(judge, tuple(item.examples)) for item in items
+               if item.judged and (item.behaviour or item.id) not in judge.heads}
+    return {item_id: behaviour for item_id, behaviour in claimed.items() if behaviour}
+
+
 def item_probability(judge: Judge, item, features: np.ndarray) -> np.ndarray:
     """An item in words' probability per sentence: its own head's, averaged with the trained head of a built-in
     behaviour that claims its examples."""

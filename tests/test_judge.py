@@ -234,19 +234,24 @@ def test_a_must_not_item_gets_a_higher_call_bar_than_an_item_to_be_said():
     assert model.must_not_platt[0] == model.item_platt[0] and model.must_not_platt[1] < model.item_platt[1]
 
 
-def test_an_item_in_words_borrows_the_trained_head_of_a_behaviour_that_recognises_its_examples():
-    """Said in the QA lead's words, "says sorry for the trouble" is the library's `apologises`: the item is scored with
-    that behaviour's trained head beside its own. Small talk about the weather is no built-in behaviour."""
+def test_an_item_in_words_borrows_the_trained_head_of_a_behaviour_that_recognises_its_examples(tmp_path, settings,
+                                                                                                  card):
+    """Said in the QA lead's words, "apologises when the company got something wrong" is the library's `apologises`:
+    the item is scored with that behaviour's trained head beside its own, and its result says so. Small talk about
+    the weather is no built-in behaviour."""
     model = phrases.active()
-    apologies = ("I'm so sorry about the mix-up with your order.", "Apologies for keeping you waiting so long today.",
-                 "I do apologise, that should never have happened.", "Sorry for all the trouble this has caused you.")
     weather = ("Lovely sunny day out there today, isn't it?", "I hear it's meant to rain all weekend.",
                "The snow's been terrible up here this week.", "Bit windy where you are?")
-    assert judge.claiming_behaviour(model, apologies) == "apologises"
     assert judge.claiming_behaviour(model, weather) is None
-    item = scorecard.Item(id="says_sorry", title="Says sorry", kind="phrase", description="The agent says sorry.",
-                          examples=list(apologies))
+    item = next(item for item in card.items if item.id == "apologises_for_error")
+    assert judge.claiming_behaviour(model, tuple(item.examples)) == "apologises"
     features = model.features(["I'm really sorry we let you down there.", "Your parcel arrives on Tuesday."])
-    own = judge._item_head(model, item.description, apologies, False).probability(features)
+    own = judge._item_head(model, item.description, tuple(item.examples), False).probability(features)
     trained = model.heads["apologises"].probability(features)
     assert np.allclose(judge.item_probability(model, item, features), (own + trained) / 2)
+    checks = score_text(tmp_path, settings, card, "apology", """\
+    [00:10] Customer: You charged me twice for the same month.
+    [00:15] Agent: Oh no, I'm so sorry about that, it's our error and I'll refund the second payment now.
+    """)
+    assert checks["apologises_for_error"]["outcome"] == "pass"
+    assert checks["apologises_for_error"]["detail"]["trained_head"] == "apologises"

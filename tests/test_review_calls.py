@@ -88,6 +88,20 @@ def test_transcript_words_are_clickable_and_redactions_masked(env):
     assert 'class="tl-dead"' in html and 'class="tl-hold"' in html
 
 
+def test_call_page_says_when_an_item_was_judged_with_a_built_in_behaviours_trained_head(env):
+    from callscore.store.models import Result
+
+    with env["store"].session() as session, session.begin():
+        result = session.scalars(select(Result).where(Result.call_id == "call-001")).first()
+        document = json.loads(json.dumps(result.document))
+        document["checks"]["closing"]["detail"]["trained_head"] = "apologises"
+        result.document = document
+    html = client_for(env, "ana").get("/calls/call-001").text
+    note = re.search(r'<div class="small muted trained-head">.*?</div>', html, re.S).group(0)
+    assert "apologises" in note
+    assert html.count('class="small muted trained-head"') == 1
+
+
 def test_call_page_shows_what_a_recap_restates_and_the_closest_miss(env):
     from callscore.store.models import Result
 
