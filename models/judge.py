@@ -589,10 +589,14 @@ def claiming_behaviour(judge: Judge, examples: tuple[str, ...]) -> str | None:
     return behaviour if share >= CLAIM_SHARE else None
 
 
+def in_words(items, judge: Judge) -> list:
+    """The items a QA lead defined in words: judged from what is said, with no trained head of their own."""
+    return [item for item in items if item.judged and (item.behaviour or item.id) not in judge.heads]
+
+
 def borrowed_heads(items, judge: Judge) -> dict[str, str]:
     """Item in words -> the built-in behaviour whose trained head scores it beside its own (a result says so)."""
-    claimed = {item.id: claiming_behaviour(judge, tuple(item.examples)) for item in items
-               if item.judged and (item.behaviour or item.id) not in judge.heads}
+    claimed = {item.id: claiming_behaviour(judge, tuple(item.examples)) for item in in_words(items, judge)}
     return {item_id: behaviour for item_id, behaviour in claimed.items() if behaviour}
 
 
@@ -623,12 +627,11 @@ def score_items(utterances, items, judge: Judge) -> None:
     for utterance, vector in zip(missing, judge.encode([u.text for u in missing])):
         utterance.embedding = vector
     vectors = np.stack([u.embedding for u in utterances])
-    in_words = [item for item in items
-                if (item.behaviour or item.id) not in judge.heads and item.judged]
-    features = judge.features([u.text for u in utterances], vectors) if in_words else None
+    defined_in_words = in_words(items, judge)
+    features = judge.features([u.text for u in utterances], vectors) if defined_in_words else None
     for item in items:
         behaviour = item.behaviour or item.id
-        if item in in_words:
+        if item in defined_in_words:
             for utterance, probability in zip(utterances, item_probability(judge, item, features)):
                 utterance.scores[behaviour] = float(probability)
         if item.applies_if:
