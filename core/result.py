@@ -100,8 +100,9 @@ class Check(Part):
         "Check-specific. Phrase items: best_score, said, closest (the strongest sentence when the item was not "
         "said); with restates_min_similarity also restates (per evidence quote, the earlier sentence it restates) "
         "or closest_restates_similarity; an item in words whose examples a built-in behaviour's trained head "
-        "recognises also trained_head (that behaviour: it scored the item beside the item's own head). do_not_call: requested, acknowledged. dead_air: intervals, total_s, "
-        "holds. A not_applicable result: reason."))
+        "recognises also trained_head (that behaviour: it scored the item beside the item's own head). "
+        "do_not_call: requested, acknowledged. dead_air: intervals, total_s, holds. A not_applicable result: "
+        "reason."))
 
 
 class ScriptStep(Part):

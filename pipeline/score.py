@@ -60,12 +60,13 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
         with timings.stage("checks_s"):
             if record.language == languages.DEFAULT:
                 judge.score_items(record.utterances, card.items, classifier)
+                borrowed = judge.borrowed_heads(card.items, classifier)
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 multilingual.score_utterances(record.utterances, card.items)
+                borrowed = {}  # the multilingual heads borrow no trained head
             checks, context = run_checks(record, card, settings.min_silence_s)
-            if record.language == languages.DEFAULT:
-                for item_id, behaviour in judge.borrowed_heads(card.items, classifier).items():
-                    checks[item_id].detail["trained_head"] = behaviour
+            for item_id, behaviour in borrowed.items():
+                checks[item_id].detail["trained_head"] = behaviour
         record.timings = timings.as_dict()
         document = results.build(record, card, checks, context, classifier.version)
     note = languages.model_note(settings.asr_model, call.asr_model, call.language)
