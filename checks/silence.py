@@ -30,13 +30,15 @@ def find_holds(record: CallRecord) -> list[Interval]:
     """Announced holds: from the end of "let me put you on hold" to "thanks for holding".
 
     Without a return phrase, the first silence after the announcement is the hold; without an
-    announcement, a silence right before "thanks for holding" is.
+    announcement, a silence right before "thanks for holding" is. A return phrase that starts where the
+    announcement ends still closes a hold, of no measurable length: a text transcript with only start times
+    ends a line where the next one starts, so its times cannot show the silence between the two.
     """
     starts, ends = _agent_cues(record, "hold_start"), _agent_cues(record, "hold_end")
     gaps = silent_gaps(record, MIN_HOLD_S)
     holds: list[Interval] = []
     for cue in starts:
-        back = next((u for u in ends if u.start > cue.end), None)
+        back = next((u for u in ends if u.start >= cue.end), None)
         following = next((g for g in gaps if cue.end - 1.0 <= g.start <= cue.end + HOLD_REACH_S), None)
         if back and (following is None or back.start <= following.end + HOLD_REACH_S):
             holds.append(Interval(round(cue.end, 3), round(back.start, 3)))

@@ -112,6 +112,25 @@ def test_imported_words_are_redacted_like_heard_ones(scored):
     assert "nineteen eighty" not in json.dumps(lost_card)
 
 
+def test_a_hold_whose_lines_leave_no_silence_between_them_is_still_a_hold(settings, card, tmp_path):
+    """With only start times, a line ends where the next starts when a slow speaker would need longer: the
+    announcement runs into "thanks for holding" and the times show no silence, yet the agent put the customer
+    on hold and came back (the Chinese and Ukrainian held-out calls' holds were all written so)."""
+    path = tmp_path / "meter.txt"
+    path.write_text("[00:00] Agent: Thanks for calling Northwind Energy, Sam speaking, how can I help?\n"
+                    "[00:04] Customer: Hi, the meter reading on my last bill looks wrong.\n"
+                    "[00:09] Agent: Right, I will pull up your account, could you please hold the line for me "
+                    "for just a moment while I look into that reading?\n"
+                    "[00:16] Agent: Thanks for holding, I can see the reading now.\n"
+                    "[00:20] Customer: Okay.\n")
+    record = read_call(path, settings)
+    announcement = next(t for t in record.turns if "hold the line" in t.text)
+    assert announcement.end == 16.0  # its slow-speaker length ran past the next line
+    result = score_call(path, settings, card)
+    assert result["holds"] == [{"start": 16.0, "end": 16.0}]
+    assert result["dead_air"] == []
+
+
 def test_callscore_transcribe_output_round_trips(stereo_record, settings, card, tmp_path):
     path = tmp_path / "stereo_call.json"
     path.write_text(json.dumps(stereo_record.to_json()))
