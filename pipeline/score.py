@@ -60,6 +60,7 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
         with timings.stage("checks_s"):
             if record.language == languages.DEFAULT:
                 judge.score_items(record.utterances, card.items, classifier)
+                multilingual.second_opinion(record.utterances, card.items, judge.in_words(card.items, classifier))
                 borrowed = judge.borrowed_heads(card.items, classifier)
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 multilingual.score_utterances(record.utterances, card.items)

@@ -5,10 +5,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from callscore.models import judge, phrases
+from callscore.models import judge, multilingual, phrases
 from callscore.core import scorecard
 from callscore.models import scorecards
-from callscore.pipeline.score import score_call
+from callscore.pipeline.score import read_call, score_call
 
 CARD = """
 name: Words only
@@ -249,9 +249,35 @@ def test_an_item_in_words_borrows_the_trained_head_of_a_behaviour_that_recognise
     own = judge._item_head(model, item.description, tuple(item.examples), False).probability(features)
     trained = model.heads["apologises"].probability(features)
     assert np.allclose(judge.item_probability(model, item, features), (own + trained) / 2)
+    # the customer says whose mistake it is: "You charged me twice" alone meets the condition for MiniLM (0.84) but
+    # not for e5 (0.12), whose half of the probability (second_opinion) keeps it just under the bar
     checks = score_text(tmp_path, settings, card, "apology", """\
-    [00:10] Customer: You charged me twice for the same month.
+    [00:10] Customer: You charged me twice for the same month, that's your mistake.
     [00:15] Agent: Oh no, I'm so sorry about that, it's our error and I'll refund the second payment now.
     """)
     assert checks["apologises_for_error"]["outcome"] == "pass"
     assert checks["apologises_for_error"]["detail"]["trained_head"] == "apologises"
+
+
+def test_items_in_words_and_their_conditions_are_read_by_both_encoders(tmp_path, settings, card):
+    """An English call's item in words and its `applies_if` are each the mean of the fine-tuned judge's
+    probability and e5's (multilingual.second_opinion), and e5's half is not a no-op."""
+    path = tmp_path / "both.txt"
+    path.write_text(textwrap.dedent(OPENING + """\
+    [00:10] Customer: You charged me twice for the same month, that's your mistake.
+    [00:15] Agent: Those twelve pounds are what we charge for the router you rent from us.
+    """))
+    record = read_call(path, settings.model_copy(update={"language": "en"}))
+    classifier = phrases.active(settings.classifier_dir)
+    judge.score_items(record.utterances, card.items, classifier)
+    english = [dict(u.scores) for u in record.utterances]
+    multilingual.second_opinion(record.utterances, card.items, judge.in_words(card.items, classifier))
+    vectors = multilingual.encode([u.text for u in record.utterances])
+    item = multilingual.item_heads(multilingual.wording(card.items))["explains_charges"].probability(vectors)
+    condition = multilingual.applies_probability(multilingual.meaning(vectors, multilingual.pool().centre),
+                                                 "The customer reports a mistake or failure by the company.")
+    for key, e5 in {"explains_charges": item, judge.applies_key("apologises_for_error"): condition}.items():
+        blended = np.array([u.scores[key] for u in record.utterances])
+        alone = np.array([scores[key] for scores in english])
+        assert np.allclose(blended, (alone + e5) / 2, atol=1e-6)
+        assert np.abs(blended - alone).max() > 0.01
