@@ -6,11 +6,14 @@ import numpy as np
 from callscore.checks.base import CallContext, CheckResult, check, not_applicable
 from callscore.models import judge, registry
 from callscore.core.record import CallRecord, Utterance
+from callscore.core.text import split_words
 from callscore.core.scorecard import Item, Window
 
 EVIDENCE_LIMIT = 3
 # what a sentence can restate: the same speaker's earlier sentences of some substance, finished
-# before it began ("Okay." restates nothing; a pair judged together is its own halves)
+# before it began ("Okay." restates nothing; a pair judged together is its own halves). Words as
+# split_words counts them: each Chinese character is one, where str.split saw a whole unspaced sentence as
+# one word, so no Chinese sentence could be restated and every Chinese recap failed.
 RESTATED_MIN_WORDS = 5
 RESTATED_GAP_S = 1.0
 
@@ -56,7 +59,7 @@ def _meanings(utterances: list[Utterance]) -> np.ndarray:
 def restatement(record: CallRecord, utterance: Utterance) -> tuple[float, Utterance | None]:
     """The earlier sentence of the same speaker this one is closest to in meaning, and how close."""
     earlier = [u for u in record.utterances if u.speaker == utterance.speaker and not u.combined and u.text
-               and u.end < utterance.start - RESTATED_GAP_S and len(u.text.split()) >= RESTATED_MIN_WORDS]
+               and u.end < utterance.start - RESTATED_GAP_S and len(split_words(u.text)) >= RESTATED_MIN_WORDS]
     if not earlier:
         return 0.0, None
     similarities = _meanings(earlier) @ _meanings([utterance])[0]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from callscore.checks import run_checks
+from callscore.checks.phrases import restatement
 from callscore.models import judge, multilingual, phrases, training
 from callscore.models import scorecards as scorecard
 from callscore.pipeline.score import read_call, score_call
@@ -142,3 +143,21 @@ def test_meaning_tells_a_restatement_from_new_information(language, restatement,
     vectors = multilingual.meaning(multilingual.encode([earlier, restatement, new_information]),
                                    multilingual.pool().centre)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_a_chinese_recap_finds_the_earlier_sentence_it_restates(settings, tmp_path):
+    """Chinese is written without spaces: an earlier sentence's length is counted in characters, or no sentence
+    could ever be restated and every Chinese recap would fail."""
+    path = _call(tmp_path, "zh", """\
+    [00:00] Agent: 您好，这里是中国移动客服，我是小王。
+    [00:04] Customer: 你好，我这个月的话费被多扣了五十块钱。
+    [00:09] Agent: 我查到了，我已经帮您把多扣的五十元退回到您的账户里了。
+    [00:16] Customer: 好的，谢谢。
+    [00:19] Agent: 好的。
+    [00:22] Agent: 总结一下，多扣的五十元已经退回您的账户了。
+    """)
+    record = read_call(path, settings.model_copy(update={"language": "zh"}))
+    multilingual.score_utterances(record.utterances, scorecard.load(CARDS / "default.zh.yaml").items)
+    summary = next(u for u in record.utterances if u.text.startswith("总结"))
+    similarity, earlier = restatement(record, summary)
+    assert earlier is not None and "退回" in earlier.text and similarity > 0.4
