@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from callscore.checks import run_checks
-from callscore.checks.phrases import restatement
+from callscore.checks import phrases as phrase_checks
 from callscore.models import judge, multilingual, phrases, training
 from callscore.models import scorecards as scorecard
 from callscore.pipeline.score import read_call, score_call
@@ -159,5 +159,5 @@ def test_a_chinese_recap_finds_the_earlier_sentence_it_restates(settings, tmp_pa
     record = read_call(path, settings.model_copy(update={"language": "zh"}))
     multilingual.score_utterances(record.utterances, scorecard.load(CARDS / "default.zh.yaml").items)
     summary = next(u for u in record.utterances if u.text.startswith("总结"))
-    similarity, earlier = restatement(record, summary)
+    similarity, earlier = phrase_checks.restatement(record, summary)
     assert earlier is not None and "退回" in earlier.text and similarity > 0.4
