@@ -149,6 +149,9 @@ class Versions(Part):
     classifier: str
     scorecard: str = Field(description="name@version#digest")
     asr_model_note: str | None = _absent_when_none("why another speech model than the one asked for was used")
+    sentence_encoder: str | None = _absent_when_none(
+        "the multilingual encoder that judged the call's sentences too: instead of the classifier for a call not in "
+        "English, beside it for an English call's items in words and applies_if conditions")
 
 
 class ResultDocument(Part):

