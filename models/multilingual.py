@@ -7,8 +7,8 @@ on ms/id/ur, 0.65 on zh/uk, 0.83-0.91 with three in-language examples per behavi
 
 One head per behaviour, fitted by the English judge's own procedures (models/judge.py: fit_heads,
 fit_item_platt, item_head) on e5 vectors: a logistic regression over the pool's training groups, the
-behaviour's descriptions and the scorecard's examples, Platt-scaled on the pool's held-out groups, so 0.5
-is the bar as for English. A scorecard written in the call's language (scorecards/default.ms.yaml...)
+behaviour's descriptions and the scorecard's examples, Platt-scaled on the held-out groups written in the call
+languages (the sentences this judge is for), so 0.5 is the bar as for English. A scorecard written in the call's language (scorecards/default.ms.yaml...)
 adds its examples and description in that language, weighted up. The pool's vectors are computed once
 and kept beside the judge's artifacts; heads are fitted on first use for a scorecard's wording and kept
 for the process.
@@ -63,11 +63,13 @@ def encode(texts: list[str]) -> np.ndarray:
 @dataclass
 class Pool:
     """The English training pool (models/training/phrases*.jsonl, split into training and held-out groups as
-    the English judge is) and its e5 vectors."""
+    the English judge is) and the sentences written in the call languages, with their e5 vectors.
+    `written_heldout`: the held-out groups of the latter alone, on which the heads are Platt-scaled."""
     train: list[phrases.Example]
     heldout: list[phrases.Example]
     vectors: dict[str, np.ndarray] = field(repr=False)
     data_hash: str = ""
+    written_heldout: list[phrases.Example] = field(default_factory=list)
 
     @functools.cached_property
     def centre(self) -> np.ndarray:
@@ -113,9 +115,15 @@ def pool(root: Path = POOL_VECTORS) -> Pool:
     train, heldout, _ = training.dataset(None, None)
     written = written_examples()
     vectors = _stored_vectors(train + heldout, "pool", root) | _stored_vectors(written, "written", root)
+    # The heads are Platt-scaled on the call languages' held-out groups alone, the sentences this judge reads, not
+    # with the English pool's held-out groups beside them (twice as many, so they set the bar). Chosen on the
+    # language sets 1-3 (dev, default scorecard): 1264 -> 1289 of 1500 verdicts right, every language up, recap
+    # most; then once on languages_heldout_4 with the rule fixed beforehand (adopt if it gains verdicts over both
+    # scorecards): 865 -> 869 of 1000.
+    written_heldout = [ex for ex in written if judge.is_heldout(ex.group)]
     train += [ex for ex in written if not judge.is_heldout(ex.group)]
-    heldout += [ex for ex in written if judge.is_heldout(ex.group)]
-    return Pool(train, heldout, vectors, phrases.data_hash(train + heldout))
+    heldout += written_heldout
+    return Pool(train, heldout, vectors, phrases.data_hash(train + heldout), written_heldout)
 
 
 class PoolEncoder:
@@ -177,7 +185,7 @@ def _pool_heads(root: Path) -> dict[str, judge.Head]:
     """A head for every built-in behaviour from the pool, the descriptions and HOLD_SEEDS: what scores the
     behaviours a scorecard does not list (holds above all, which have no item to carry examples)."""
     seeds = phrases.load_examples(HOLD_SEEDS) * SEED_WEIGHT
-    return judge.fit_heads(_encoder(root), _described(pool(root)) + seeds, pool(root).heldout,
+    return judge.fit_heads(_encoder(root), _described(pool(root)) + seeds, pool(root).written_heldout,
                            list(judge.builtin_descriptions()))
 
 
@@ -197,7 +205,7 @@ def heads(items: tuple[ItemWording, ...], root: Path = POOL_VECTORS) -> dict[str
     fitted = dict(_pool_heads(root))
     builtin = judge.builtin_descriptions()
     listed = [item for item in items if item.behaviour in builtin]
-    fitted |= judge.fit_heads(encoder, _described(known) + _seeds(listed, EXAMPLE_WEIGHT), known.heldout,
+    fitted |= judge.fit_heads(encoder, _described(known) + _seeds(listed, EXAMPLE_WEIGHT), known.written_heldout,
                               [item.behaviour for item in listed])
     return fitted | item_heads(items, root)
 
