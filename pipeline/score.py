@@ -63,10 +63,12 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                 read_by_e5 = multilingual.second_opinion(record.utterances, card.items,
                                                          judge.in_words(card.items, classifier))
                 borrowed = judge.borrowed_heads(card.items, classifier)
+                checked = card
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 read_by_e5 = multilingual.score_utterances(record.utterances, card.items)
                 borrowed = {}  # the multilingual heads borrow no trained head
-            checks, context = run_checks(record, card, settings.min_silence_s)
+                checked = multilingual.restated_bars(card)
+            checks, context = run_checks(record, checked, settings.min_silence_s)
             for item_id, behaviour in borrowed.items():
                 checks[item_id].detail["trained_head"] = behaviour
         record.timings = timings.as_dict()

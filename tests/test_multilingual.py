@@ -163,3 +163,18 @@ def test_a_chinese_recap_finds_the_earlier_sentence_it_restates(settings, tmp_pa
     summary = next(u for u in record.utterances if u.text.startswith("总结"))
     similarity, earlier = phrase_checks.restatement(record, summary)
     assert earlier is not None and "退回" in earlier.text and similarity > 0.4
+
+
+def test_a_restating_item_without_its_own_bar_gets_the_multilingual_bar(tmp_path):
+    """A recap on a call e5 judged counts from RESTATED_BAR on; a bar the scorecard sets is the scorecard's."""
+    default = scorecard.load(CARDS / "default.yaml")
+    lowered = {item.id: item.threshold for item in multilingual.restated_bars(default).items}
+    assert lowered == {item.id: multilingual.RESTATED_BAR if item.id == "recap" else item.threshold
+                       for item in default.items}
+    text = (CARDS / "default.yaml").read_text()
+    own_bar = text.replace("        restates_min_similarity: 0.4\n",
+                           "        restates_min_similarity: 0.4\n        threshold: 0.6\n", 1)
+    assert own_bar != text
+    (tmp_path / "card.yaml").write_text(own_bar)
+    kept = multilingual.restated_bars(scorecard.load(tmp_path / "card.yaml"))
+    assert next(item.threshold for item in kept.items if item.id == "recap") == 0.6
