@@ -8,8 +8,8 @@ on ms/id/ur, 0.65 on zh/uk, 0.83-0.91 with three in-language examples per behavi
 One head per behaviour, fitted by the English judge's own procedures (models/judge.py: fit_heads,
 fit_item_platt, item_head) on e5 vectors: a logistic regression over the pool's training groups, the
 behaviour's descriptions and the scorecard's examples, Platt-scaled on the held-out groups written in the call
-languages (the sentences this judge is for), so 0.5 is the bar as for English. A scorecard written in the call's language (scorecards/default.ms.yaml...)
-adds its examples and description in that language, weighted up. The pool's vectors are computed once
+languages (the sentences this judge is for), so 0.5 is the bar as for English. A scorecard written in the call's
+language (scorecards/default.ms.yaml...) adds its examples and description in that language, weighted up. The pool's vectors are computed once
 and kept beside the judge's artifacts; heads are fitted on first use for a scorecard's wording and kept
 for the process.
 """
