@@ -9,9 +9,9 @@ One head per behaviour, fitted by the English judge's own procedures (models/jud
 fit_item_platt, item_head) on e5 vectors: a logistic regression over the pool's training groups, the
 behaviour's descriptions and the scorecard's examples, Platt-scaled on the held-out groups written in the call
 languages (the sentences this judge is for), so 0.5 is the bar as for English. A scorecard written in the call's
-language (scorecards/default.ms.yaml...) adds its examples and description in that language, weighted up. The pool's vectors are computed once
-and kept beside the judge's artifacts; heads are fitted on first use for a scorecard's wording and kept
-for the process.
+language (scorecards/default.ms.yaml...) adds its examples and description in that language, weighted up.
+The pool's vectors are computed once and kept beside the judge's artifacts; heads are fitted on first use for a
+scorecard's wording and kept for the process.
 """
 from __future__ import annotations
 
