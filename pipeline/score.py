@@ -67,7 +67,7 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 read_by_e5 = multilingual.score_utterances(record.utterances, card.items)
                 borrowed = {}  # the multilingual heads borrow no trained head
-                checked = multilingual.restated_bars(card)
+                checked = multilingual.e5_bars(card)
             checks, context = run_checks(record, checked, settings.min_silence_s)
             for item_id, behaviour in borrowed.items():
                 checks[item_id].detail["trained_head"] = behaviour

@@ -165,16 +165,19 @@ def test_a_chinese_recap_finds_the_earlier_sentence_it_restates(settings, tmp_pa
     assert earlier is not None and "退回" in earlier.text and similarity > 0.4
 
 
-def test_a_restating_item_without_its_own_bar_gets_the_multilingual_bar(tmp_path):
-    """A recap on a call e5 judged counts from RESTATED_BAR on; a bar the scorecard sets is the scorecard's."""
+def test_items_without_their_own_bar_get_the_multilingual_bars(tmp_path):
+    """On a call e5 judged, a recap counts from RESTATED_BAR on and ownership, closing and deflection from their
+    BUILTIN_BARS; a bar the scorecard sets is the scorecard's."""
     default = scorecard.load(CARDS / "default.yaml")
-    lowered = {item.id: item.threshold for item in multilingual.restated_bars(default).items}
-    assert lowered == {item.id: multilingual.RESTATED_BAR if item.id == "recap" else item.threshold
-                       for item in default.items}
+    expected = multilingual.BUILTIN_BARS | {"recap": multilingual.RESTATED_BAR}
+    bars = {item.id: item.threshold for item in multilingual.e5_bars(default).items}
+    assert bars == {item.id: expected.get(item.id, item.threshold) for item in default.items}
+    assert {item.id: item.threshold for item in default.items}["deflection"] == 0.5
     text = (CARDS / "default.yaml").read_text()
-    own_bar = text.replace("        restates_min_similarity: 0.4\n",
-                           "        restates_min_similarity: 0.4\n        threshold: 0.6\n", 1)
-    assert own_bar != text
-    (tmp_path / "card.yaml").write_text(own_bar)
-    kept = multilingual.restated_bars(scorecard.load(tmp_path / "card.yaml"))
-    assert next(item.threshold for item in kept.items if item.id == "recap") == 0.6
+    own_bars = text.replace("        restates_min_similarity: 0.4\n",
+                            "        restates_min_similarity: 0.4\n        threshold: 0.6\n", 1)
+    own_bars = own_bars.replace("        kind: absent_phrase\n", "        kind: absent_phrase\n        threshold: 0.5\n", 1)
+    assert own_bars.count("threshold: ") == text.count("threshold: ") + 2
+    (tmp_path / "card.yaml").write_text(own_bars)
+    kept = {item.id: item.threshold for item in multilingual.e5_bars(scorecard.load(tmp_path / "card.yaml")).items}
+    assert (kept["recap"], kept["deflection"], kept["ownership"]) == (0.6, 0.5, multilingual.BUILTIN_BARS["ownership"])
