@@ -51,15 +51,17 @@ def test_outbound_call_missing_disclosures_and_ignoring_the_opt_out(outbound):
 
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?|datetime\.datetime\([\d, ]+\)")
+# the judge's version names the time it was built (judge-20261204-193036-6216946b once matched "0 3 6 6")
+JUDGE_VERSION = re.compile(r"judge-\d{8}-\d{6}-[0-9a-f]+")
 # a measured value standing alone as a field (a JSON/CSV/row value or an HTML attribute: a word time such
 # as 20.366, a probability, a timing); a number inside transcript text sits between spaces and words
 MEASURED = re.compile(r'(?<=[:,\[(="])(\s?)-?\d+\.\d{1,6}(?=\s?[,\]})"]|$)', re.MULTILINE)
 
 
 def _traces(blob: str) -> list[str]:
-    """Card digits anywhere in the blob; timestamps (when a row was stored) and measured values are not card
-    data and could match a digit run such as 4:53.2 or 0.366 by chance."""
-    blob = MEASURED.sub(r"\1<value>", TIMESTAMP.sub("<time>", blob))
+    """Card digits anywhere in the blob; timestamps (when a row was stored), the judge's version and measured values
+    are not card data and could match a digit run such as 4:53.2 or 0.366 by chance."""
+    blob = MEASURED.sub(r"\1<value>", TIMESTAMP.sub("<time>", JUDGE_VERSION.sub("<judge>", blob)))
     return [pattern for pattern in CARD_TRACES if re.search(pattern, blob, re.IGNORECASE)]
 
 
