@@ -264,7 +264,9 @@ RESTATED_BAR = 0.3
 # a closing scored under 0.5 where the labels pass it, and a deflection over 0.5 where they pass it (the heads are
 # Platt-scaled on single written sentences; an item's verdict is one sentence out of a whole call). Bars from the
 # grid {0.3, 0.5, 0.7} the recap bar came from, chosen on language sets 1-5 (dev, default scorecard): 2163 -> 2191
-# of 2500 verdicts right (ownership +12, closing +8, deflection +8), every language and every set up.
+# of 2500 verdicts right (ownership +12, closing +8, deflection +8), every language and every set up; then once on
+# languages_heldout_6 (fresh) with the rule fixed beforehand (adopt if it gains verdicts over both scorecards):
+# 878 -> 880 of 1000, macro F1 0.844 -> 0.838. Adopted by that rule; no measurable change on fresh calls.
 BUILTIN_BARS = {"ownership": 0.3, "closing": 0.3, "deflection": 0.7}
 
 
