@@ -276,7 +276,7 @@ def e5_bars(card: Scorecard) -> Scorecard:
     def bar(item: Item) -> float | None:
         if "threshold" in item.model_fields_set:
             return None
-        return RESTATED_BAR if item.restates_min_similarity else BUILTIN_BARS.get(item.id)
+        return RESTATED_BAR if item.restates_min_similarity else BUILTIN_BARS.get(item.behaviour or item.id)
 
     bars = {item.id: value for item in card.items if (value := bar(item)) is not None}
     if not bars:

@@ -181,3 +181,9 @@ def test_items_without_their_own_bar_get_the_multilingual_bars(tmp_path):
     (tmp_path / "card.yaml").write_text(own_bars)
     kept = {item.id: item.threshold for item in multilingual.e5_bars(scorecard.load(tmp_path / "card.yaml")).items}
     assert (kept["recap"], kept["deflection"], kept["ownership"]) == (0.6, 0.5, multilingual.BUILTIN_BARS["ownership"])
+    # A bar belongs to the behaviour, as the model does (checks/phrases reads `behaviour or id`), not to the item's id.
+    renamed = text.replace("      - id: ownership\n", "      - id: takes_the_case\n        behaviour: ownership\n", 1)
+    assert renamed != text
+    (tmp_path / "renamed.yaml").write_text(renamed)
+    bars = {item.id: item.threshold for item in multilingual.e5_bars(scorecard.load(tmp_path / "renamed.yaml")).items}
+    assert bars["takes_the_case"] == multilingual.BUILTIN_BARS["ownership"]
