@@ -116,7 +116,7 @@ def _judge(record: CallRecord, item: Item, wanted: bool) -> CheckResult:
         return not_applicable(f"nothing in the call matches: {item.applies_if}")
     behaviour = item.behaviour or item.id
     said, best, evidence, found_detail = _found(record, item)
-    detail = {"best_score": round(best, 3), "said": said} | found_detail
+    detail = {"best_score": round(best, 3), "bar": item.threshold, "said": said} | found_detail
     if trigger is not None:
         detail["applies"] = trigger.evidence() | {"score": round(trigger.scores[judge.applies_key(item.id)], 3)}
     if not said and evidence:

@@ -102,6 +102,20 @@ def test_call_page_says_when_an_item_was_judged_with_a_built_in_behaviours_train
     assert html.count('class="small muted trained-head"') == 1
 
 
+def test_call_page_gives_the_score_an_item_was_judged_by_against_its_bar(env):
+    """A pass at 0.35 reads as a pass only beside the bar it cleared (0.3 on a call e5 judged)."""
+    from callscore.store.models import Result
+
+    with env["store"].session() as session, session.begin():
+        result = session.scalars(select(Result).where(Result.call_id == "call-001")).first()
+        document = json.loads(json.dumps(result.document))
+        document["checks"]["ownership"]["detail"] = {"best_score": 0.352, "bar": 0.3, "said": True}
+        result.document = document
+    html = client_for(env, "ana").get("/calls/call-001").text
+    bars = re.findall(r'<div class="small muted bar">(.*?)</div>', html, re.S)
+    assert "strongest sentence scored 0.35; a sentence counts from 0.30" in bars
+
+
 def test_call_page_shows_what_a_recap_restates_and_the_closest_miss(env):
     from callscore.store.models import Result
 
