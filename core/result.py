@@ -97,12 +97,12 @@ class Check(Part):
     confidence: Number = Field(ge=0, le=1)
     evidence: list[Evidence]
     detail: dict[str, Any] = Field(description=(
-        "Check-specific. Phrase items: best_score, bar (the score from which a sentence counts), said, closest (the strongest sentence when the item was not "
-        "said); with restates_min_similarity also restates (per evidence quote, the earlier sentence it restates) "
-        "or closest_restates_similarity; an item in words whose examples a built-in behaviour's trained head "
-        "recognises also trained_head (that behaviour: it scored the item beside the item's own head). "
-        "do_not_call: requested, acknowledged. dead_air: intervals, total_s, holds. A not_applicable result: "
-        "reason."))
+        "Check-specific. Phrase items: best_score, bar (the score from which a sentence counts), said, closest (the "
+        "strongest sentence when the item was not said); with restates_min_similarity also restates (per evidence "
+        "quote, the earlier sentence it restates) or closest_restates_similarity; an item in words whose examples "
+        "a built-in behaviour's trained head recognises also trained_head (that behaviour: it scored the item "
+        "beside the item's own head). do_not_call: requested, acknowledged. dead_air: intervals, total_s, holds. "
+        "A not_applicable result: reason."))
 
 
 class ScriptStep(Part):

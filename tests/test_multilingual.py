@@ -83,7 +83,8 @@ def test_malay_call_is_judged_with_its_scorecard(tmp_path, settings):
     for item in ("greeting", "recording_disclosure", "verify_identity", "ownership", "recap", "anything_else"):
         assert outcomes[item] == "pass", (item, document["checks"][item])
     assert outcomes["deflection"] == "pass"  # nothing was pushed elsewhere
-    assert document["checks"]["ownership"]["detail"]["bar"] == multilingual.BUILTIN_BARS["ownership"]  # said, not hidden
+    # the bar the verdict was judged by is in the result, not hidden in the code
+    assert document["checks"]["ownership"]["detail"]["bar"] == multilingual.BUILTIN_BARS["ownership"]
     # the recap restates one of the agent's earlier sentences about the double charge (multilingual vectors)
     assert "caj" in document["checks"]["recap"]["detail"]["restates"][0]["text"]
 
