@@ -27,7 +27,9 @@ class Strict(BaseModel):
 
 
 class Window(Strict):
-    """Where in the call the behaviour must happen (either bound suffices)."""
+    """Where in the call the behaviour must happen (either bound suffices). An agent utterance is a sentence, not a
+    turn (pipeline/utterances.py splits turns at sentence ends and pauses): a time bound reads the same on a chatty
+    agent and a terse one, a count of utterances does not."""
     first_s: float | None = Field(None, gt=0)
     first_agent_utterances: int | None = Field(None, ge=1)
     last_s: float | None = Field(None, gt=0)
