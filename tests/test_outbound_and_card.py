@@ -18,6 +18,7 @@ from callscore.settings import REPO_ROOT, Settings
 from callscore.store import Store
 from conftest import FIXTURES
 from review_helpers import csrf_of
+from run_names import without_run_names
 
 OUTBOUND = REPO_ROOT / "scorecards" / "outbound_sales.yaml"
 # every way the card number and code could survive: digits (any grouping) or spoken digits
@@ -50,9 +51,6 @@ def test_outbound_call_missing_disclosures_and_ignoring_the_opt_out(outbound):
     assert "do_not_call" in result["flags"] and "auto_fail:do_not_call" in result["flags"]
 
 
-TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?|datetime\.datetime\([\d, ]+\)")
-# the judge's version names the time it was built (judge-20261204-193036-6216946b once matched "0 3 6 6")
-JUDGE_VERSION = re.compile(r"judge-\d{8}-\d{6}-[0-9a-f]+")
 # a measured value standing alone as a field (a JSON/CSV/row value or an HTML attribute: a word time such
 # as 20.366, a probability, a timing); a number inside transcript text sits between spaces and words
 MEASURED = re.compile(r'(?<=[:,\[(="])(\s?)-?\d+\.\d{1,6}(?=\s?[,\]})"]|$)', re.MULTILINE)
@@ -61,7 +59,7 @@ MEASURED = re.compile(r'(?<=[:,\[(="])(\s?)-?\d+\.\d{1,6}(?=\s?[,\]})"]|$)', re.
 def _traces(blob: str) -> list[str]:
     """Card digits anywhere in the blob; timestamps (when a row was stored), the judge's version and measured values
     are not card data and could match a digit run such as 4:53.2 or 0.366 by chance."""
-    blob = MEASURED.sub(r"\1<value>", TIMESTAMP.sub("<time>", JUDGE_VERSION.sub("<judge>", blob)))
+    blob = MEASURED.sub(r"\1<value>", without_run_names(blob))
     return [pattern for pattern in CARD_TRACES if re.search(pattern, blob, re.IGNORECASE)]
 
 
