@@ -109,10 +109,6 @@ def week_of(day: date | datetime) -> str:
     return f"{year}-W{number:02d}"
 
 
-def previous_week(week: str) -> str:
-    return week_of(week_bounds(week)[0] - timedelta(days=7))
-
-
 PERIODS = ("day", "week", "month")
 PERIOD_EXAMPLES = {"day": "2026-11-16", "week": "2026-W47", "month": "2026-11"}
 

@@ -518,12 +518,6 @@ def load(path: Path) -> Judge:
                  tuple(meta.get("must_not_platt", meta["item_platt"])))
 
 
-@functools.cache
-def load_cached(path: Path) -> Judge:
-    return load(path)
-
-
-
 # ---------------------------------------------------------------------------------------------
 # a scorecard's items
 
