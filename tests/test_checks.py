@@ -2,6 +2,7 @@
 sentences with the real sentence encoder)."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from callscore.checks import run_checks, script_order, talk_metrics
@@ -105,6 +106,19 @@ def test_recap_counts_only_when_it_restates_what_the_agent_did_earlier(card):
         utter("agent", 64.5, 67, "I've refunded the forty pounds to your card.")]
     results, _ = run_checks(make_record(after, duration=70), card, 5.0)
     assert results["recap"].outcome == "fail"
+
+
+def test_a_recap_unlike_everything_said_before_is_a_plain_miss_with_a_confidence_of_at_most_one(card):
+    """Centred sentence vectors (e5's, less what all sentences share) give a sentence unlike every earlier one a
+    negative similarity; the miss's score scaled by it went under 0 and its confidence over 1, which the result
+    document refuses: the whole call failed to score."""
+    earlier = utter("agent", 11, 14, "I have moved your delivery to Friday morning.", ownership=0.8)
+    recap = utter("agent", 55, 58, "Lovely weather for the time of year.", recap=0.9)
+    earlier.meaning, recap.meaning = np.array([1.0, 0.0, 0.0]), np.array([-0.6, 0.8, 0.0])
+    results, _ = run_checks(make_record([earlier, recap], duration=65), card, 5.0)
+    assert results["recap"].outcome == "fail"
+    assert results["recap"].detail["closest_restates_similarity"] < 0
+    assert results["recap"].confidence == 1.0
 
 
 def test_deflection_fails_with_evidence_and_confidence(card):
