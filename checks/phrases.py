@@ -92,7 +92,7 @@ def _found(record: CallRecord, item: Item) -> tuple[bool, float, list[Utterance]
     if id(closest) not in restated:
         return False, best, [closest], {}
     similarity = restated[id(closest)][0]
-    # centred vectors (multilingual.meaning) put a sentence unlike all before it under 0: it came no nearer than none
+    # on centred vectors (multilingual.meaning) a sentence unlike every earlier one scores under 0: it restates nothing
     return False, best * max(similarity, 0.0) / item.restates_min_similarity, [closest], {
         "closest_restates_similarity": round(similarity, 3)}
 
