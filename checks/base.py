@@ -38,5 +38,5 @@ def check(kind: str) -> Callable[[CheckFn], CheckFn]:
     return register
 
 
-def not_applicable(reason: str) -> CheckResult:
-    return CheckResult("not_applicable", 1.0, [], {"reason": reason})
+def not_applicable(reason: str, confidence: float = 1.0, **detail) -> CheckResult:
+    return CheckResult("not_applicable", confidence, [], {"reason": reason} | detail)

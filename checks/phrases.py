@@ -101,20 +101,24 @@ def _no_agent_speech(record: CallRecord) -> bool:
     return not any(u.speaker == "agent" and u.text for u in record.utterances)
 
 
-def _trigger(record: CallRecord, item: Item) -> Utterance | None:
-    """The sentence (either side) that best matches the item's `applies_if`, if any comes close enough."""
+def _closest_to_condition(record: CallRecord, item: Item) -> tuple[Utterance | None, float]:
+    """The sentence (either side) that best matches the item's `applies_if`, and its probability of meeting it."""
     key = judge.applies_key(item.id)
-    matches = [u for u in record.utterances
-               if u.text and not u.combined and u.scores.get(key, 0.0) >= judge.APPLIES_THRESHOLD]
-    return max(matches, key=lambda u: u.scores[key], default=None)
+    closest = max((u for u in record.utterances if u.text and not u.combined),
+                  key=lambda u: u.scores.get(key, 0.0), default=None)
+    return closest, closest.scores.get(key, 0.0) if closest else 0.0
 
 
 def _judge(record: CallRecord, item: Item, wanted: bool) -> CheckResult:
     if _no_agent_speech(record):
         return not_applicable("no agent speech")
-    trigger = _trigger(record, item) if item.applies_if else None
-    if item.applies_if and trigger is None:
-        return not_applicable(f"nothing in the call matches: {item.applies_if}")
+    trigger = None
+    if item.applies_if:
+        trigger, probability = _closest_to_condition(record, item)
+        if probability < judge.APPLIES_THRESHOLD:
+            # as sure as the closest sentence is of not meeting the condition: a near miss asks a human to look
+            closest = {"closest_condition": trigger.evidence() | {"score": round(probability, 3)}} if trigger else {}
+            return not_applicable(f"nothing in the call matches: {item.applies_if}", 1 - probability, **closest)
     behaviour = item.behaviour or item.id
     said, best, evidence, found_detail = _found(record, item)
     detail = {"best_score": round(best, 3), "bar": item.threshold, "said": said} | found_detail

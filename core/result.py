@@ -102,7 +102,8 @@ class Check(Part):
         "quote, the earlier sentence it restates) or closest_restates_similarity; an item in words whose examples "
         "a built-in behaviour's trained head recognises also trained_head (that behaviour: it scored the item "
         "beside the item's own head). do_not_call: requested, acknowledged. dead_air: intervals, total_s, holds. "
-        "A not_applicable result: reason."))
+        "A not_applicable result: reason; from applies_if also closest_condition (the sentence nearest to meeting "
+        "the condition, with its probability: the result's confidence is one less that)."))
 
 
 class ScriptStep(Part):

@@ -19,7 +19,8 @@ def flags_for(card: Scorecard, checks: dict[str, CheckResult], record: CallRecor
     for item_id, result in checks.items():
         if result.outcome == "fail" and items[item_id].auto_fail:
             flags.append(f"auto_fail:{item_id}")
-    if any(r.outcome != "not_applicable" and r.confidence < card.flag_below_confidence for r in checks.values()):
+    # a not_applicable is as sure as its reason: a call too short is certain, a condition nearly met is not
+    if any(r.confidence < card.flag_below_confidence for r in checks.values()):
         flags.append("low_confidence")
     if context is not None and context.dead_air:
         flags.append("dead_air")

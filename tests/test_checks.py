@@ -7,7 +7,8 @@ import pytest
 
 from callscore.checks import run_checks, script_order, talk_metrics
 from callscore.core import scorecard
-from callscore.models import scorecards
+from callscore.models import judge, scorecards
+from callscore.pipeline.result import flags_for
 from callscore.core.intervals import Interval
 from callscore.core.record import CallRecord, Roles, Turn, Utterance, Word
 
@@ -119,6 +120,46 @@ def test_a_recap_unlike_everything_said_before_is_a_plain_miss_with_a_confidence
     assert results["recap"].outcome == "fail"
     assert results["recap"].detail["closest_restates_similarity"] < 0
     assert results["recap"].confidence == 1.0
+
+
+CONDITIONAL = """
+name: One condition
+version: "1"
+sections:
+  - id: care
+    title: Care
+    items:
+      - id: apologises_for_error
+        title: Apologises when the company got something wrong
+        kind: phrase
+        description: The agent apologises to the customer for a mistake the company made.
+        applies_if: The customer reports a mistake or failure by the company.
+        examples: [I'm really sorry, that was our mistake., Apologies, we should never have sent that letter.,
+                   I do apologise, the engineer should have turned up yesterday.]
+"""
+
+
+def test_a_condition_nearly_met_gives_an_unsure_not_applicable_that_asks_a_human(tmp_path):
+    """not_applicable from `applies_if` is only as sure as the closest sentence is of not meeting the condition."""
+    path = tmp_path / "conditional.yaml"
+    path.write_text(CONDITIONAL)
+    conditional = scorecards.load(path)
+    condition = judge.applies_key("apologises_for_error")
+    verdicts = {}
+    for probability in (0.45, 0.05):
+        call = [utter("customer", 1, 3, "The bill looks a bit odd this month.", **{condition: probability}),
+                utter("agent", 4, 6, "Let me have a look at it for you.")]
+        record = make_record(call, duration=20)
+        results, context = run_checks(record, conditional, 5.0)
+        verdicts[probability] = results["apologises_for_error"], flags_for(conditional, results, record, context, None)
+    near, near_flags = verdicts[0.45]
+    assert near.outcome == "not_applicable"
+    assert near.confidence == pytest.approx(0.55)
+    assert near.detail["closest_condition"]["text"] == "The bill looks a bit odd this month."
+    assert "low_confidence" in near_flags
+    far, far_flags = verdicts[0.05]
+    assert (far.outcome, far.confidence) == ("not_applicable", pytest.approx(0.95))
+    assert "low_confidence" not in far_flags
 
 
 def test_deflection_fails_with_evidence_and_confidence(card):

@@ -61,8 +61,7 @@ def load(session: Session, filters: QueueFilters, user: User) -> dict:
                                          ItemResult.item_id == filters.failed_item))
     if filters.confidence_below:
         below = inputs.number(filters.confidence_below, "confidence_below")
-        base = base.where(exists().where(ItemResult.result_id == Result.id, ItemResult.confidence < below,
-                                         ItemResult.outcome != "not_applicable"))
+        base = base.where(exists().where(ItemResult.result_id == Result.id, ItemResult.confidence < below))
     if filters.flag:
         base = base.where(flagged_with(filters.flag))
     counts = {state: 0 for state in REVIEW_STATES}
@@ -78,7 +77,7 @@ def load(session: Session, filters: QueueFilters, user: User) -> dict:
     result_ids = [row.Result.id for row in shown if row.Result is not None]
     item_stats = {rid: (low, fails) for rid, low, fails in session.execute(
         select(ItemResult.result_id,
-               func.min(ItemResult.confidence).filter(ItemResult.outcome != "not_applicable"),
+               func.min(ItemResult.confidence),
                func.count().filter(ItemResult.outcome == "fail"))
         .where(ItemResult.result_id.in_(result_ids)).group_by(ItemResult.result_id))} if result_ids else {}
     human = latest_submitted(session, [row.Call.id for row in shown])
