@@ -17,6 +17,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from callscore.core.scorecard import Scorecard
 from callscore.models import scorecards
 from callscore.pipeline.score import score_call
 from callscore.settings import REPO_ROOT, Settings
@@ -26,9 +27,8 @@ BINS = (0.0, 0.5, 0.65, 0.8, 0.9, 0.97, 1.01)  # a pass on a call e5 judged may 
 SURE = 0.9
 
 
-def scored_calls(folder: Path, settings: Settings):
+def scored_calls(folder: Path, default: Scorecard):
     """(family, scorecard, transcript, language, labels) for every labelled call under a set's folder."""
-    default = scorecards.load(REPO_ROOT / "scorecards" / "default.yaml")
     if (folder / "calls" / "labels.json").exists():
         cards = [("English, default scorecard", default)]
         if (folder / "new_items.yaml").exists():
@@ -73,10 +73,11 @@ def main(argv=None) -> int:
     parser.add_argument("sets", type=Path, nargs="+", help="English blind sets and language sets (folders)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    default = scorecards.load(REPO_ROOT / "scorecards" / "default.yaml")
     verdicts: dict[str, list[tuple[float, bool, bool, str]]] = defaultdict(list)
     calls: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     for folder in args.sets:
-        for family, card, transcript, language, expected in scored_calls(folder, settings):
+        for family, card, transcript, language, expected in scored_calls(folder, default):
             document = score_call(transcript, settings, card, sidecar_language=language)
             judged = [(check["confidence"], check["outcome"] == str(expected[item_id]),
                        check["confidence"] < card.flag_below_confidence,
