@@ -69,6 +69,8 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                 borrowed = {}  # the multilingual heads borrow no trained head
                 checked = multilingual.e5_bars(card)
             checks, context = run_checks(record, checked, settings.min_silence_s)
+            if record.language != languages.DEFAULT:
+                multilingual.calibrate_verdicts(checks, checked)
             for item_id, behaviour in borrowed.items():
                 checks[item_id].detail["trained_head"] = behaviour
         record.timings = timings.as_dict()

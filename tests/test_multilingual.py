@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from callscore.checks import run_checks
+from callscore.checks.base import CheckResult, not_applicable
 from callscore.checks import phrases as phrase_checks
 from callscore.models import judge, multilingual, phrases, training
 from callscore.models import scorecards as scorecard
@@ -189,3 +190,37 @@ def test_items_without_their_own_bar_get_the_multilingual_bars(tmp_path):
     (tmp_path / "renamed.yaml").write_text(renamed)
     bars = {item.id: item.threshold for item in multilingual.e5_bars(scorecard.load(tmp_path / "renamed.yaml")).items}
     assert bars["takes_the_case"] == multilingual.BUILTIN_BARS["ownership"]
+
+
+
+def test_a_verdict_on_a_call_e5_judged_carries_what_such_verdicts_were_worth(tmp_path, settings):
+    """The same Malay call scored with the checks alone and through `callscore score`: the same verdicts, the
+    judged items' confidences mapped by calibrate_verdicts, dead air's left as the check gave it."""
+    path = _call(tmp_path, "ms", MALAY)
+    card = scorecard.load(CARDS / "default.ms.yaml")
+    document = score_call(path, settings, card)
+    record = read_call(path, settings.model_copy(update={"language": "ms"}))
+    multilingual.score_utterances(record.utterances, card.items)
+    checks, _ = run_checks(record, multilingual.e5_bars(card), settings.min_silence_s)
+    raw = {item: result.confidence for item, result in checks.items()}
+    multilingual.calibrate_verdicts(checks, card)
+    assert {item: (c["outcome"], c["confidence"]) for item, c in document["checks"].items()} == \
+        {item: (r.outcome, round(r.confidence, 3)) for item, r in checks.items()}
+    assert checks["dead_air"].confidence == raw["dead_air"]
+    assert all(checks[item].confidence != raw[item] for item in ("greeting", "ownership", "recap"))
+
+
+def test_calibration_trusts_passes_over_a_low_bar_and_doubts_fails():
+    """What the language sets taught VERDICT_PLATT: a pass over a bar of 0.3 (confidence 0.35) was mostly right,
+    so it is no longer under the flag floor; a fail at 0.8 was often wrong, so it now is. Order within an outcome
+    is kept, and a not_applicable (a short call) stays sure."""
+    card = scorecard.load(CARDS / "default.yaml")
+    floor = card.flag_below_confidence
+    checks = {"ownership": CheckResult("pass", 0.35), "recap": CheckResult("pass", 0.9),
+              "closing": CheckResult("pass", 0.99), "verify_identity": CheckResult("fail", 0.8),
+              "greeting": CheckResult("fail", 0.99), "anything_else": not_applicable("the call is too short")}
+    multilingual.calibrate_verdicts(checks, card)
+    assert checks["ownership"].confidence > floor > checks["verify_identity"].confidence
+    assert checks["ownership"].confidence < checks["recap"].confidence < checks["closing"].confidence
+    assert checks["verify_identity"].confidence < checks["greeting"].confidence
+    assert checks["anything_else"].confidence == 1.0
