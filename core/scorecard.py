@@ -90,6 +90,15 @@ class Scorecard(Strict):
     sections: list[Section] = Field(min_length=1)
     digest: str = ""
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_written(cls, version):
+        # `version: 1` is how a QA lead writes it; YAML reads it as a number. A whole number reads back as written,
+        # a decimal may not (1.10 is the number 1.1), so that one is refused with the fix.
+        if isinstance(version, (bool, float)):
+            raise ValueError(f"YAML read the version as {version!r}; put it in quotes as written, e.g. version: \"1.10\"")
+        return str(version) if isinstance(version, int) else version
+
     @field_validator("sections")
     @classmethod
     def _unique_ids(cls, sections: list[Section]) -> list[Section]:

@@ -216,6 +216,17 @@ def test_bad_scorecard_names_the_field(tmp_path):
         scorecards.load(bad)
 
 
+def test_a_version_written_as_a_number_reads_as_written(tmp_path):
+    """`version: 1` is what a QA lead writes (YAML's integer): it loads as "1". `version: 1.10` would read back as
+    1.1, so it is refused with the fix (quote it)."""
+    path = tmp_path / "card.yaml"
+    path.write_text(DEFAULT.read_text().replace('version: "1.0"', "version: 3", 1))
+    assert scorecards.load(path).version == "3"
+    path.write_text(DEFAULT.read_text().replace('version: "1.0"', "version: 1.10", 1))
+    with pytest.raises(scorecard.ScorecardError, match=r'version.*1\.1.*quotes.*version: "1\.10"'):
+        scorecards.load(path)
+
+
 OUTBOUND = Path(__file__).resolve().parent.parent / "scorecards" / "outbound_sales.yaml"
 
 
