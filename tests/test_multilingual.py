@@ -192,7 +192,6 @@ def test_items_without_their_own_bar_get_the_multilingual_bars(tmp_path):
     assert bars["takes_the_case"] == multilingual.BUILTIN_BARS["ownership"]
 
 
-
 def test_a_verdict_on_a_call_e5_judged_carries_what_such_verdicts_were_worth(tmp_path, settings):
     """The same Malay call scored with the checks alone and through `callscore score`: the same verdicts, the
     judged items' confidences mapped by calibrate_verdicts, dead air's left as the check gave it."""
