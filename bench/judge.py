@@ -116,7 +116,7 @@ def _fold_encoder(without, descriptions, behaviours, config, keep: Path | None):
     for folder in sorted(keep.glob("judge-*")) if keep else []:
         if json.loads((folder / "meta.json").read_text())["metrics"].get("left_out") == list(behaviours):
             return judges.load(folder).encoder
-    model = judges.Judge(judges.fine_tune(without, descriptions, config), config=config)
+    model = judges.Judge(judges.fine_tuned_minilm(without, descriptions, config), config=config)
     if keep:
         judges.save(model, {"left_out": list(behaviours)}, phrases.data_hash(without), keep)
     return model.encoder

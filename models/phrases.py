@@ -82,8 +82,8 @@ def train(train_examples: list[Example], heldout_examples: list[Example], config
     they train like built-in behaviours and get a head of their own once they have examples."""
     descriptions = judge.builtin_descriptions() | (new_items or {})
     trained_conditions, heldout_conditions = judge.conditions().split()
-    model = judge.Judge(judge.fine_tune(train_examples + condition_examples(trained_conditions),
-                                        descriptions | condition_descriptions(trained_conditions), config),
+    model = judge.Judge(judge.fine_tuned_minilm(train_examples + condition_examples(trained_conditions),
+                                                descriptions | condition_descriptions(trained_conditions), config),
                         config=config)
     fit_heads_and_scalings(model, train_examples, heldout_examples, descriptions)
     model.applies_platt = judge.fit_applies_scaling(model.encode, heldout_conditions)
