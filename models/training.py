@@ -174,6 +174,11 @@ def cli(args: argparse.Namespace) -> int:
     elif args.models_command == "compare":
         report = compare(phrases.load(root / args.candidate), phrases.load(root / args.baseline), args.margin)
         print(json.dumps(report, indent=1) if args.format == "json" else render_comparison(report))
+    elif args.models_command == "tune-multilingual":
+        from callscore.models import multilingual
+
+        target = multilingual.tune(args.out or multilingual.TUNED)
+        print(f"e5's fine-tuned layers written to {target} (commit them; the pool's vectors are recomputed on first use)")
     elif args.models_command == "augment":
         from callscore.models import asr_augment
         from callscore.settings import Settings
@@ -214,6 +219,9 @@ def add_parser(commands) -> None:
     comparison.add_argument("baseline")
     comparison.add_argument("--margin", type=float, default=0.02)
     comparison.add_argument("--format", choices=("table", "json"), default="table")
+    tuned = sub.add_parser("tune-multilingual", help="fine-tune the top layers of e5 (the judge of calls in other "
+                           "languages) on the training pool; about 15 minutes. Run it when the pool changes")
+    tuned.add_argument("--out", type=Path, default=None, help="folder to write (default models/e5_tuned)")
     heard = sub.add_parser("augment", help="speak the training sentences (espeak-ng, 8 kHz) and add what the "
                            "speech model hears as extra examples; run before train")
     heard.add_argument("--limit", type=int, help="only the first N sentences (a quick look)")
