@@ -158,16 +158,20 @@ def _stored_vectors(examples: list[phrases.Example], name: str, root: Path) -> d
 
 def pool_examples() -> tuple[list[phrases.Example], list[phrases.Example], list[phrases.Example]]:
     """(training groups, held-out groups, the call languages' held-out groups): the English pool and the sentences
-    written in the call languages, split alike. The heads are Platt-scaled on the call languages' held-out groups
-    alone, the sentences this judge reads, not with the English pool's held-out groups beside them (twice as many,
-    so they set the bar). Chosen on the language sets 1-3 (dev, default scorecard): 1264 -> 1289 of 1500 verdicts
-    right, every language up, recap most; then once on languages_heldout_4 with the rule fixed beforehand (adopt if
-    it gains verdicts over both scorecards): 865 -> 869 of 1000."""
+    written in the call languages, split alike (_split)."""
     train, heldout, _ = training.dataset(None, None)
-    written = written_examples()
+    return _split(train, heldout, written_examples())
+
+
+def _split(english_train, english_heldout, written) -> tuple[list, list, list]:
+    """The heads are Platt-scaled on the call languages' held-out groups alone, the sentences this judge reads, not
+    with the English pool's held-out groups beside them (twice as many, so they set the bar). Chosen on the language
+    sets 1-3 (dev, default scorecard): 1264 -> 1289 of 1500 verdicts right, every language up, recap most; then once
+    on languages_heldout_4 with the rule fixed beforehand (adopt if it gains verdicts over both scorecards):
+    865 -> 869 of 1000."""
     written_heldout = [ex for ex in written if judge.is_heldout(ex.group)]
-    return (train + [ex for ex in written if not judge.is_heldout(ex.group)], heldout + written_heldout,
-            written_heldout)
+    return (english_train + [ex for ex in written if not judge.is_heldout(ex.group)],
+            english_heldout + written_heldout, written_heldout)
 
 
 @functools.cache
@@ -175,9 +179,10 @@ def pool(root: Path = POOL_VECTORS) -> Pool:
     """The pool's examples (pool_examples) with their vectors, the English pool's and the written sentences' kept
     apart, so a new language's file does not re-encode the English pool."""
     english_train, english_heldout, _ = training.dataset(None, None)
+    written = written_examples()
     vectors = (_stored_vectors(english_train + english_heldout, "pool", root)
-               | _stored_vectors(written_examples(), "written", root))
-    train, heldout, written_heldout = pool_examples()
+               | _stored_vectors(written, "written", root))
+    train, heldout, written_heldout = _split(english_train, english_heldout, written)
     return Pool(train, heldout, vectors, phrases.data_hash(train + heldout), written_heldout)
 
 
