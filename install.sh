@@ -24,9 +24,10 @@ python3.11 -m venv "$VENV"
 # needs its pure-Python parts, which work once those libs are gone.
 rm -f "$VENV"/lib/python3.11/site-packages/torchaudio/lib/*.so
 
-# The judge is trained here from the checkout's data (seeds 0 and 1, about 8 minutes each on two idle cores; the one its
-# held-out groups score best is activated), not committed:
-# the repository keeps data and recipe, and a retrain does not add 18 MB to git history. Skipped when one is active.
+# The judges are trained here from the checkout's data, not committed: the English judge (seeds 0 and 1, about 8
+# minutes each on two idle cores; the one its held-out groups score best is activated) and e5's top layers for calls
+# in other languages (about 12 minutes). The repository keeps data and recipe, and a retrain does not add 14-18 MB
+# to git history. Each is skipped when already built.
 "$VENV/bin/callscore" models build
 
 "$VENV/bin/callscore" score examples/call.ogg --out out/example

@@ -80,9 +80,10 @@ BUILD_SEEDS = (0, 1)
 def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] = BUILD_SEEDS) -> str | None:
     """What install.sh runs: the judge this checkout's training data defines (the default scorecard's examples as
     seeds), one per seed, the best on the held-out groups activated, when no judge is active yet (about 8
-    minutes a seed on two cores), and the multilingual pool's sentence vectors. The repository keeps the data
-    and the recipe, not the weights: a committed judge added 18 MB to git history with every retrain. The other
-    seeds' judges stay in `models list`. Returns the version activated, if any."""
+    minutes a seed on two cores); e5's fine-tuned layers for calls in other languages when there are none yet
+    (12 minutes); and the multilingual pool's sentence vectors. The repository keeps the data and the recipe, not
+    the weights: a committed judge added 18 MB to git history with every retrain. The other seeds' judges stay in
+    `models list`. Returns the version activated, if any."""
     from callscore.models import multilingual
 
     trained = None
@@ -90,6 +91,8 @@ def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] =
         built = [train_and_save(None, scorecard_path, TrainingConfig(seed=seed), root) for seed in seeds]
         trained = max(built, key=lambda target: version_meta(target.name, root)["metrics"]["heldout"]["macro_f1"]).name
         activate(trained, root)
+    if not (multilingual.TUNED / "meta.json").is_file():
+        multilingual.tune(progress=_fine_tuning_bar(multilingual.TUNED_CONFIG))
     multilingual.pool(root / multilingual.POOL_VECTORS.name)
     return trained
 
@@ -197,7 +200,7 @@ def cli(args: argparse.Namespace) -> int:
         from callscore.models import multilingual
 
         target = multilingual.tune(args.out or multilingual.TUNED, progress=_fine_tuning_bar(multilingual.TUNED_CONFIG))
-        print(f"e5's fine-tuned layers written to {target} (commit them; the pool's vectors are recomputed on first use)")
+        print(f"e5's fine-tuned layers written to {target} (the pool's vectors are recomputed on first use)")
     elif args.models_command == "augment":
         from callscore.models import asr_augment
         from callscore.settings import Settings
@@ -223,7 +226,7 @@ def add_parser(commands) -> None:
     train.add_argument("--activate", action="store_true", help="make the new version the one `score` uses")
     built = sub.add_parser("build", help="install step: if no judge is active, train the one this checkout's data "
                            f"defines with seeds {BUILD_SEEDS} and activate the best on the held-out groups; "
-                           "compute the multilingual sentence vectors")
+                           "fine-tune e5's top layers if not done; compute the multilingual sentence vectors")
     built.add_argument("--scorecard", type=Path, default=SCORECARDS / "default.yaml",
                        help="whose example phrases join the seeds (default: the default scorecard)")
     listing = sub.add_parser("list", help="versions with their held-out scores; * marks the active one")
@@ -240,7 +243,8 @@ def add_parser(commands) -> None:
     comparison.add_argument("--format", choices=("table", "json"), default="table")
     tuned = sub.add_parser("tune-multilingual", help="fine-tune the top layers of e5 (the judge of calls in other "
                            "languages) on the training pool; about 12 minutes on two idle cores. Run it when the pool changes")
-    tuned.add_argument("--out", type=Path, default=None, help="folder to write (default models/e5_tuned)")
+    tuned.add_argument("--out", type=Path, default=None, help="folder to write (default: models/artifacts/e5_tuned, "
+                       "the one scoring reads)")
     heard = sub.add_parser("augment", help="speak the training sentences (espeak-ng, 8 kHz) and add what the "
                            "speech model hears as extra examples; run before train")
     heard.add_argument("--limit", type=int, help="only the first N sentences (a quick look)")
