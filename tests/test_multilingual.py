@@ -97,7 +97,8 @@ def test_malay_recap_passes_restating_an_earlier_sentence(tmp_path, settings):
 @pytest.mark.xfail(strict=True, reason="a known miss of the fine-tuned e5: the sentence the recap is said to restate is "
                    "the identity question, not the double charge it sums up; fine-tuned on behaviours, e5's centred "
                    "vectors group sentences by what the agent does more than by what they are about. Reading "
-                   "restatements on the un-tuned e5 is measured next (README, Calls in other languages)")
+                   "restatements on the un-tuned e5 instead was measured and lost recap verdicts on fresh calls "
+                   "(README, Calls in other languages)")
 def test_malay_recaps_evidence_is_the_double_charge_it_restates(tmp_path, settings):
     document = score_call(_call(tmp_path, "ms", MALAY), settings, scorecard.load(CARDS / "default.ms.yaml"))
     assert "caj" in document["checks"]["recap"]["detail"]["restates"][0]["text"]
