@@ -26,7 +26,7 @@ rm -f "$VENV"/lib/python3.11/site-packages/torchaudio/lib/*.so
 
 # The judges are trained here from the checkout's data, not committed: the English judge (seeds 0 and 1, about 8
 # minutes each on two idle cores; the one its held-out groups score best is activated) and e5's top layers for calls
-# in other languages (about 12 minutes). The repository keeps data and recipe, and a retrain does not add 14-18 MB
+# in other languages (8-12 minutes). The repository keeps data and recipe, and a retrain does not add 14-18 MB
 # to git history. Each is skipped when already built.
 "$VENV/bin/callscore" models build
 

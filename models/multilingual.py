@@ -46,17 +46,22 @@ SEED_WEIGHT = 4
 # 0): sentences then sit near the behaviours they realise in any of e5's languages. Measured on language sets 1-7
 # (dev, default scorecard): 2739 -> 2832 of 3150 verdicts right, every language up; then once on
 # languages_heldout_9 (fresh) with the rule fixed before (more verdicts right, no language down more than 3):
-# 389 -> 400 of 450. Built at install beside the English judge (`callscore models build`; 12 minutes on two idle
+# 389 -> 400 of 450. Built at install beside the English judge (`callscore models build`; 8-12 minutes on two idle
 # cores), not committed: the repository keeps the data and the recipe, and a rebuild does not add 14 MB to git
 # history. `callscore models tune-multilingual` rebuilds them when the pool changes.
 TUNED = phrases.ARTIFACTS / "e5_tuned"
 TUNED_CONFIG = judge.JudgeConfig(seed=0)
 
 
+def tuned_built() -> bool:
+    """Whether e5's fine-tuned layers are in TUNED (meta.json is written last, after the layers)."""
+    return (TUNED / "meta.json").is_file()
+
+
 @functools.cache
 def _tuned_meta() -> dict:
     """TUNED's meta.json (read once a process): the base model, the layers' sha256, the recipe, the pool's hash."""
-    if not (TUNED / "meta.json").is_file():
+    if not tuned_built():
         raise registry.ModelNotFound(f"e5's fine-tuned layers are not built in {TUNED}: run `callscore models build` "
                                      "(install.sh does) or `callscore models tune-multilingual`")
     return json.loads((TUNED / "meta.json").read_text())
@@ -96,8 +101,8 @@ def encode(texts: list[str]) -> np.ndarray:
 
 
 def tune(target: Path = TUNED, config: judge.JudgeConfig = TUNED_CONFIG, progress=None) -> Path:
-    """Fine-tune e5's top layers on the pool's training groups and the built-in behaviours' descriptions (about
-    12 minutes on two idle cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
+    """Fine-tune e5's top layers on the pool's training groups and the built-in behaviours' descriptions (
+    8-12 minutes on two idle cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
     import torch
     from safetensors.torch import save as save_tensors
 

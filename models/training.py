@@ -81,7 +81,7 @@ def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] =
     """What install.sh runs: the judge this checkout's training data defines (the default scorecard's examples as
     seeds), one per seed, the best on the held-out groups activated, when no judge is active yet (about 8
     minutes a seed on two cores); e5's fine-tuned layers for calls in other languages when there are none yet
-    (12 minutes); and the multilingual pool's sentence vectors. The repository keeps the data and the recipe, not
+    (8-12 minutes); and the multilingual pool's sentence vectors. The repository keeps the data and the recipe, not
     the weights: a committed judge added 18 MB to git history with every retrain. The other seeds' judges stay in
     `models list`. Returns the version activated, if any."""
     from callscore.models import multilingual
@@ -91,7 +91,7 @@ def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] =
         built = [train_and_save(None, scorecard_path, TrainingConfig(seed=seed), root) for seed in seeds]
         trained = max(built, key=lambda target: version_meta(target.name, root)["metrics"]["heldout"]["macro_f1"]).name
         activate(trained, root)
-    if not (multilingual.TUNED / "meta.json").is_file():
+    if not multilingual.tuned_built():
         multilingual.tune(progress=_fine_tuning_bar(multilingual.TUNED_CONFIG))
     multilingual.pool(root / multilingual.POOL_VECTORS.name)
     return trained
@@ -242,7 +242,7 @@ def add_parser(commands) -> None:
     comparison.add_argument("--margin", type=float, default=0.02)
     comparison.add_argument("--format", choices=("table", "json"), default="table")
     tuned = sub.add_parser("tune-multilingual", help="fine-tune the top layers of e5 (the judge of calls in other "
-                           "languages) on the training pool; about 12 minutes on two idle cores. Run it when the pool changes")
+                           "languages) on the training pool; 8-12 minutes on two idle cores. Run it when the pool changes")
     tuned.add_argument("--out", type=Path, default=None, help="folder to write (default: models/artifacts/e5_tuned, "
                        "the one scoring reads)")
     heard = sub.add_parser("augment", help="speak the training sentences (espeak-ng, 8 kHz) and add what the "
