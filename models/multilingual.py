@@ -341,7 +341,13 @@ RESTATED_BAR = 0.3
 # of 2500 verdicts right (ownership +12, closing +8, deflection +8), every language and every set up; then once on
 # languages_heldout_6 (fresh) with the rule fixed beforehand (adopt if it gains verdicts over both scorecards):
 # 878 -> 880 of 1000, macro F1 0.844 -> 0.838. Adopted by that rule; no measurable change on fresh calls.
-BUILTIN_BARS = {"ownership": 0.3, "closing": 0.3, "deflection": 0.7}
+# Deflection then moved up again, alone: its wrong verdicts on sets 1-7 were nearly all calls the labels pass failed
+# on one sentence the head scored over 0.7 (41 of 46). Grid 0.7 / 0.8 / 0.85 / 0.9 / 0.95 / 0.97 / 0.98 / 0.99 on
+# language sets 1-7 (dev, default scorecard), right of 350: 304 / 307 / 309 / 310 / 312 / 315 / 315 / 314; then once
+# on languages_heldout_13 (fresh) with the rule fixed beforehand (adopt if deflection gains verdicts over both
+# scorecards): 87 -> 88 of 100. Adopted by that rule; again no measurable change on fresh calls. A plain deflection
+# still scores near 1 (tests/test_multilingual.py).
+BUILTIN_BARS = {"ownership": 0.3, "closing": 0.3, "deflection": 0.97}
 # A scorecard's `restates_min_similarity` is on MiniLM's scale (the English judge's, 0.4 in every shipped card); the
 # fine-tuned e5's centred vectors (`meaning`) put restatements lower, so on a call e5 judged the card's bar is read
 # at this share of itself: 0.4 -> 0.25. The grid 0.2 / 0.25 / 0.3 / 0.35 / 0.4 on language sets 1-7 (dev, default

@@ -113,6 +113,33 @@ def test_ukrainian_call_without_recording_disclosure_fails_it(tmp_path, settings
     assert document["score"]["auto_failed"] and "recording_disclosure" in document["score"]["auto_failed_items"]
 
 
+INDONESIAN_DEFLECTION = """\
+    [00:00] Agent: Selamat siang, dengan Bank Nusantara, saya Dewi, ada yang bisa dibantu?
+    [00:05] Customer: Siang, kartu kredit saya kena tagihan ganda bulan ini.
+    [00:10] Agent: Baik Pak. Percakapan ini direkam untuk keperluan mutu layanan.
+    [00:15] Agent: Boleh saya minta tanggal lahir dan nama ibu kandung Bapak untuk verifikasi?
+    [00:20] Customer: Dua belas Mei, Siti Aminah.
+    [00:25] Agent: Wah, soal tagihan itu bukan urusan bagian kami, Pak.
+    [00:29] Agent: Bapak harus telepon sendiri ke bagian kartu kredit di nomor lain.
+    [00:34] Customer: Lho, saya sudah ditransfer ke sini.
+    [00:38] Agent: Ya, tapi kami tidak bisa bantu soal itu. Ada lagi yang bisa dibantu?
+    [00:43] Customer: Tidak.
+    [00:45] Agent: Terima kasih sudah menghubungi Bank Nusantara, selamat siang.
+"""
+
+
+@pytest.mark.parametrize("card", ["default.id.yaml", "default.yaml"])
+def test_indonesian_agent_pushing_the_caller_elsewhere_fails_deflection(tmp_path, settings, card):
+    """The e5 bar for deflection is high (BUILTIN_BARS): a plain "not our department, ring another number" still
+    breaks it, with the sentence as evidence, on the translated scorecard and on the English one."""
+    document = score_call(_call(tmp_path, "id", INDONESIAN_DEFLECTION), settings, scorecard.load(CARDS / card),
+                          sidecar_language="id")
+    deflection = document["checks"]["deflection"]
+    assert deflection["outcome"] == "fail", deflection
+    assert deflection["detail"]["bar"] == multilingual.BUILTIN_BARS["deflection"]
+    assert "bukan urusan bagian kami" in deflection["evidence"][0]["text"]
+
+
 def test_chinese_hold_announcement_is_a_hold_not_dead_air(tmp_path, settings):
     card = scorecard.load(CARDS / "default.zh.yaml")
     document = score_call(_call(tmp_path, "zh", CHINESE_HOLD), settings, card)
