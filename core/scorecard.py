@@ -132,6 +132,16 @@ class Scorecard(Strict):
     def items(self) -> list[Item]:
         return [item for section in self.sections for item in section.items]
 
+    def with_item_changes(self, changes: dict[str, dict]) -> "Scorecard":
+        """A copy whose items (by id) have these fields changed, e.g. the bar a judge reads them at; the items
+        live in `sections`, so that is what is copied."""
+        if not changes:
+            return self
+        return self.model_copy(update={"sections": [
+            section.model_copy(update={"items": [item.model_copy(update=changes[item.id]) if item.id in changes else item
+                                                 for item in section.items]})
+            for section in self.sections]})
+
     @property
     def version_tag(self) -> str:
         return f"{self.name}@{self.version}#{self.digest[:8]}"

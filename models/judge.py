@@ -27,6 +27,7 @@ import numpy as np
 import yaml
 
 from callscore.core.metrics import precision_recall_f1
+from callscore.core.scorecard import Scorecard
 
 TRAINING_DIR = Path(__file__).resolve().parent / "training"
 BEHAVIOURS_FILE = TRAINING_DIR / "behaviours.yaml"
@@ -603,6 +604,25 @@ def claiming_behaviour(judge: Judge, examples: tuple[str, ...]) -> str | None:
 def in_words(items, judge: Judge) -> list:
     """The items a QA lead defined in words: judged from what is said, with no trained head of their own."""
     return [item for item in items if item.judged and (item.behaviour or item.id) not in judge.heads]
+
+
+# On an English call, an item in words the agent must say, with no `applies_if`, counts a sentence from this
+# probability on where the scorecard sets no bar of its own. The item scaling (fit_item_platt) puts 0.5 where
+# built-in behaviours standing in for new items give the best call verdicts, but in calls the items QA leads wrote
+# were missed more often than invented (149 against 82 on dev sets M-AF). Grid 0.3 / 0.35 / 0.4 / 0.45 / 0.5 on the
+# English blind sets M-AF (dev, 1292 such verdicts): 1119 / 1126 / 1122 / 1110 / 1097, 16 sets up and 4 down at 0.35;
+# must-nots were best at 0.5 already and conditional items lost at lower bars (259 -> 250 at 0.4), so they keep it.
+# Then once on sets AG, AH, AI and AJ (AI and AJ fresh, AG and AH first-looked before, nothing decided on them) with
+# the rule fixed beforehand (adopt if items in words gain 3 or more verdicts): 385 -> 389 of 512. Adopted by the rule.
+PLAIN_ITEM_BAR = 0.35
+
+
+def in_words_bars(card: Scorecard, judge: Judge) -> Scorecard:
+    """The scorecard as the checks read it on an English call: PLAIN_ITEM_BAR for the items in words to be said
+    without a condition, wherever the scorecard sets no bar of its own."""
+    return card.with_item_changes({item.id: {"threshold": PLAIN_ITEM_BAR} for item in in_words(card.items, judge)
+                                   if item.kind == "phrase" and not item.applies_if
+                                   and "threshold" not in item.model_fields_set})
 
 
 def borrowed_heads(items, judge: Judge) -> dict[str, str]:

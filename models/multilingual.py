@@ -369,13 +369,7 @@ def e5_bars(card: Scorecard) -> Scorecard:
             update["restates_min_similarity"] = item.restates_min_similarity * RESTATES_SCALE
         return update
 
-    updates = {item.id: update for item in card.items if (update := changes(item))}
-    if not updates:
-        return card
-    return card.model_copy(update={"sections": [
-        section.model_copy(update={"items": [item.model_copy(update=updates[item.id])
-                                             if item.id in updates else item for item in section.items]})
-        for section in card.sections]})
+    return card.with_item_changes({item.id: update for item in card.items if (update := changes(item))})
 
 
 # What a verdict's confidence is worth on a call e5 judged. A check gives a pass its best sentence's probability and

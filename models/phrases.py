@@ -75,15 +75,17 @@ def deduplicate(examples: list[Example]) -> list[Example]:
 
 
 def train(train_examples: list[Example], heldout_examples: list[Example], config: TrainingConfig,
-          new_items: dict[str, list[str]] | None = None) -> Judge:
+          new_items: dict[str, list[str]] | None = None, progress=None) -> Judge:
     """Fine-tune the judge on the training groups; the heads' and new items' Platt scalings are fitted
     on held-out groups, so the probabilities they give mean what they say on sentences not trained on.
     new_items (item id -> its description) are items defined in words whose reviews are in the data:
-    they train like built-in behaviours and get a head of their own once they have examples."""
+    they train like built-in behaviours and get a head of their own once they have examples.
+    `progress`: called after each batch, as judge.fine_tune calls it."""
     descriptions = judge.builtin_descriptions() | (new_items or {})
     trained_conditions, heldout_conditions = judge.conditions().split()
     model = judge.Judge(judge.fine_tuned_minilm(train_examples + condition_examples(trained_conditions),
-                                                descriptions | condition_descriptions(trained_conditions), config),
+                                                descriptions | condition_descriptions(trained_conditions), config,
+                                                progress),
                         config=config)
     fit_heads_and_scalings(model, train_examples, heldout_examples, descriptions)
     model.applies_platt = judge.fit_applies_scaling(model.encode, heldout_conditions)

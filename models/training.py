@@ -63,7 +63,8 @@ def paraphrase_sets() -> dict[str, list[Example]]:
 def train_and_save(review_labels: Path | None, scorecard_path: Path | None, config: TrainingConfig,
                    root: Path = ARTIFACTS) -> Path:
     train, heldout, paraphrases = dataset(review_labels, scorecard_path)
-    model = phrases.train(train, heldout, config, new_items(scorecard_path))
+    model = phrases.train(train, heldout, config, new_items(scorecard_path),
+                          _fine_tuning_bar(config, f"English judge, seed {config.seed}"))
     metrics = {"heldout": phrases.evaluate(model, heldout), "paraphrases": phrases.evaluate(model, paraphrases),
                "paraphrase_sets": {name: phrases.evaluate(model, examples)
                                    for name, examples in paraphrase_sets().items()},
@@ -92,7 +93,7 @@ def build(scorecard_path: Path, root: Path = ARTIFACTS, seeds: tuple[int, ...] =
         trained = max(built, key=lambda target: version_meta(target.name, root)["metrics"]["heldout"]["macro_f1"]).name
         activate(trained, root)
     if not multilingual.tuned_built():
-        multilingual.tune(progress=_fine_tuning_bar(multilingual.TUNED_CONFIG))
+        _tune_multilingual()
     multilingual.pool(root / multilingual.POOL_VECTORS.name)
     return trained
 
@@ -146,7 +147,7 @@ def versions(root: Path = ARTIFACTS) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(root.glob("*/meta.json"))]
 
 
-def _fine_tuning_bar(config):
+def _fine_tuning_bar(config, what: str):
     """A progress bar for judge.fine_tune's batches, opened at the first (the frozen layers' states come before it)."""
     from tqdm import tqdm
 
@@ -155,13 +156,21 @@ def _fine_tuning_bar(config):
     def advance(epoch: int, start: int, sentences: int, loss: float) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=config.epochs * sentences, desc="fine-tuning", unit="sentence", file=sys.stderr)
+            bar = tqdm(total=config.epochs * sentences, desc=f"fine-tuning {what}", unit="sentence", file=sys.stderr)
         bar.update(min(config.batch_size, sentences - start))
         bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.3f}")
         if bar.n == bar.total:
             bar.close()
 
     return advance
+
+
+def _tune_multilingual(target: Path | None = None) -> Path:
+    """e5's fine-tuned layers for calls in other languages (multilingual.tune), with a progress bar."""
+    from callscore.models import multilingual
+
+    return multilingual.tune(target or multilingual.TUNED,
+                             progress=_fine_tuning_bar(multilingual.TUNED_CONFIG, "e5 for other languages"))
 
 
 def cli(args: argparse.Namespace) -> int:
@@ -197,9 +206,7 @@ def cli(args: argparse.Namespace) -> int:
         report = compare(phrases.load(root / args.candidate), phrases.load(root / args.baseline), args.margin)
         print(json.dumps(report, indent=1) if args.format == "json" else render_comparison(report))
     elif args.models_command == "tune-multilingual":
-        from callscore.models import multilingual
-
-        target = multilingual.tune(args.out or multilingual.TUNED, progress=_fine_tuning_bar(multilingual.TUNED_CONFIG))
+        target = _tune_multilingual(args.out)
         print(f"e5's fine-tuned layers written to {target} (the pool's vectors are recomputed on first use)")
     elif args.models_command == "augment":
         from callscore.models import asr_augment

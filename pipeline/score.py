@@ -63,7 +63,7 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
                 read_by_e5 = multilingual.second_opinion(record.utterances, card.items,
                                                          judge.in_words(card.items, classifier))
                 borrowed = judge.borrowed_heads(card.items, classifier)
-                checked = card
+                checked = judge.in_words_bars(card, classifier)
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 read_by_e5 = multilingual.score_utterances(record.utterances, card.items)
                 borrowed = {}  # the multilingual heads borrow no trained head

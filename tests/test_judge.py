@@ -9,6 +9,7 @@ from callscore.models import judge, multilingual, phrases
 from callscore.core import scorecard
 from callscore.models import scorecards
 from callscore.pipeline.score import read_call, score_call
+from callscore.settings import SCORECARDS
 
 CARD = """
 name: Words only
@@ -69,6 +70,23 @@ def test_an_item_defined_in_words_passes_on_a_paraphrase_and_fails_without_it(tm
     assert explained["explains_charges"]["outcome"] == "pass"
     assert "router" in explained["explains_charges"]["evidence"][0]["text"]
     assert silent["explains_charges"]["outcome"] == "fail"
+    assert silent["explains_charges"]["detail"]["bar"] == judge.PLAIN_ITEM_BAR  # the bar it was judged by
+
+
+def test_only_items_in_words_to_be_said_without_a_condition_or_own_bar_get_the_plain_item_bar(tmp_path, card):
+    """A conditional item, a must-not, the built-in items and an item whose scorecard sets its bar keep theirs."""
+    model = phrases.active()
+    bars = {item.id: item.threshold for item in judge.in_words_bars(card, model).items}
+    assert bars == {"explains_charges": judge.PLAIN_ITEM_BAR, "apologises_for_error": 0.5}
+    own_bar = tmp_path / "own_bar.yaml"
+    own_bar.write_text(CARD.replace("        kind: phrase\n        description: The agent explains",
+                                    "        kind: phrase\n        threshold: 0.6\n        description: The agent explains"))
+    assert judge.in_words_bars(scorecards.load(own_bar), model).items[0].threshold == 0.6
+    must_not = tmp_path / "must_not.yaml"
+    must_not.write_text(MUST_NOT_CARD)
+    assert judge.in_words_bars(scorecards.load(must_not), model).items[0].threshold == 0.5
+    default = scorecards.load(SCORECARDS / "default.yaml")
+    assert judge.in_words_bars(default, model) is default
 
 
 def test_applies_if_makes_an_item_not_applicable_when_nothing_matches(tmp_path, settings, card):
