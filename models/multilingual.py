@@ -101,8 +101,8 @@ def encode(texts: list[str]) -> np.ndarray:
 
 
 def tune(target: Path = TUNED, config: judge.JudgeConfig = TUNED_CONFIG, progress=None) -> Path:
-    """Fine-tune e5's top layers on the pool's training groups and the built-in behaviours' descriptions (
-    8-12 minutes on two idle cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
+    """Fine-tune e5's top layers on the pool's training groups and the built-in behaviours' descriptions
+    (8-12 minutes on two idle cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
     import torch
     from safetensors.torch import save as save_tensors
 
