@@ -131,13 +131,29 @@ INDONESIAN_DEFLECTION = """\
 @pytest.mark.parametrize("card", ["default.id.yaml", "default.yaml"])
 def test_indonesian_agent_pushing_the_caller_elsewhere_fails_deflection(tmp_path, settings, card):
     """The e5 bar for deflection is high (BUILTIN_BARS): a plain "not our department, ring another number" still
-    breaks it, with the sentence as evidence, on the translated scorecard and on the English one."""
+    breaks it, with the sentence as evidence, on the translated scorecard and on the English one. The ownership bar
+    is low, and such an agent still takes no ownership."""
     document = score_call(_call(tmp_path, "id", INDONESIAN_DEFLECTION), settings, scorecard.load(CARDS / card),
                           sidecar_language="id")
     deflection = document["checks"]["deflection"]
     assert deflection["outcome"] == "fail", deflection
     assert deflection["detail"]["bar"] == multilingual.BUILTIN_BARS["deflection"]
     assert "bukan urusan bagian kami" in deflection["evidence"][0]["text"]
+    ownership = document["checks"]["ownership"]
+    assert ownership["outcome"] == "fail" and ownership["detail"]["bar"] == multilingual.BUILTIN_BARS["ownership"]
+
+
+@pytest.mark.parametrize("card", ["default.id.yaml", "default.yaml"])
+def test_indonesian_greeting_that_names_nobody_fails_the_greeting(tmp_path, settings, card):
+    """The e5 bar for a greeting is high (BUILTIN_BARS): "good afternoon, how can I help?" with no company and no
+    agent name scores about 0.7-0.8, a pass at the English 0.5, and fails here as the scorecard's description asks."""
+    unnamed = INDONESIAN_DEFLECTION.replace("Selamat siang, dengan Bank Nusantara, saya Dewi, ada yang bisa dibantu?",
+                                            "Selamat siang, ada yang bisa dibantu?")
+    assert unnamed != INDONESIAN_DEFLECTION
+    greeting = score_call(_call(tmp_path, "id", unnamed), settings, scorecard.load(CARDS / card),
+                          sidecar_language="id")["checks"]["greeting"]
+    assert greeting["outcome"] == "fail", greeting
+    assert greeting["detail"]["bar"] == multilingual.BUILTIN_BARS["greeting"]
 
 
 def test_chinese_hold_announcement_is_a_hold_not_dead_air(tmp_path, settings):
