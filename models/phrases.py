@@ -130,8 +130,11 @@ def evaluate(model: Judge, examples: list[Example]) -> dict:
         pred = probabilities >= THRESHOLD
         tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
         precision, recall, f1 = precision_recall_f1(tp, fp, fn)
+        # no sentence of the set says either way (a library behaviour on an inbound set): no Brier score, and
+        # None where NaN would make the model's meta.json unreadable to strict JSON readers (jq, browsers)
+        brier = round(float(np.mean((probabilities - truth) ** 2)), 4) if known.any() else None
         report[item] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                        "support": int(truth.sum()), "brier": round(float(np.mean((probabilities - truth) ** 2)), 4)}
+                        "support": int(truth.sum()), "brier": brier}
     # macro over the items the data has examples of (a set of inbound sentences says nothing about
     # the outbound items' F1)
     present = [i for i in report if report[i]["support"]] or list(report)

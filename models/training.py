@@ -114,8 +114,9 @@ def render_metrics(metrics: dict) -> str:
     lines = [f"{'item':<22}{'held-out P/R/F1':>20}{'paraphrases P/R/F1':>24}{'brier':>8}"]
     for item in ITEMS:
         h, p = metrics["heldout"][item], metrics["paraphrases"][item]
+        brier = "-" if p["brier"] is None else f"{p['brier']:.3f}"
         lines.append(f"{item:<22}{h['precision']:>8.2f}{h['recall']:>6.2f}{h['f1']:>6.2f}"
-                     f"{p['precision']:>12.2f}{p['recall']:>6.2f}{p['f1']:>6.2f}{p['brier']:>8.3f}")
+                     f"{p['precision']:>12.2f}{p['recall']:>6.2f}{p['f1']:>6.2f}{brier:>8}")
     lines.append(f"{'macro F1':<22}{metrics['heldout']['macro_f1']:>20.3f}{metrics['paraphrases']['macro_f1']:>24.3f}")
     return "\n".join(lines)
 

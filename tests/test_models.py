@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from callscore.models import phrases, registry, training
+from callscore.models import judge, phrases, registry, training
 from callscore.models.phrases import ARTIFACTS, TrainingConfig
 from callscore.models import scorecards
 from callscore.pipeline.score import score_call
@@ -143,6 +143,11 @@ def test_macro_f1_averages_only_items_the_data_has():
     present = [i for i in phrases.ITEMS if report[i]["support"]]
     assert report["dnc_request"]["support"] == 0 and "dnc_request" not in present
     assert report["macro_f1"] == round(sum(report[i]["f1"] for i in present) / len(present), 3)
+    # a behaviour no sentence of the set is labelled for has no Brier score, and the report stays strict JSON
+    unlabelled = [i for i in report if i != "macro_f1" and not judge.labelled_mask(inbound, i).any()]
+    assert unlabelled and all(report[i]["brier"] is None for i in unlabelled)
+    assert all(report[i]["brier"] is not None for i in present)
+    json.loads(json.dumps(report, allow_nan=False))
 
 
 def test_heard_training_sentences_keep_labels_and_groups(settings, tmp_path):
