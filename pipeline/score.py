@@ -59,8 +59,8 @@ def score_call(path: Path | str, settings: Settings, card: Scorecard, sidecar_la
     else:
         with timings.stage("checks_s"):
             if record.language == languages.DEFAULT:
-                judge.score_items(record.utterances, card.items, classifier)
                 items_in_words = judge.in_words(card.items, classifier)
+                judge.score_items(record.utterances, card.items, classifier, items_in_words)
                 read_by_e5 = multilingual.second_opinion(record.utterances, card.items, items_in_words)
                 borrowed = judge.borrowed_heads(items_in_words, classifier)
                 checked = judge.in_words_bars(card, items_in_words)

@@ -291,9 +291,10 @@ def test_items_in_words_and_their_conditions_are_read_by_both_encoders(tmp_path,
     """))
     record = read_call(path, settings.model_copy(update={"language": "en"}))
     classifier = phrases.active(settings.classifier_dir)
-    judge.score_items(record.utterances, card.items, classifier)
+    items_in_words = judge.in_words(card.items, classifier)
+    judge.score_items(record.utterances, card.items, classifier, items_in_words)
     english = [dict(u.scores) for u in record.utterances]
-    multilingual.second_opinion(record.utterances, card.items, judge.in_words(card.items, classifier))
+    multilingual.second_opinion(record.utterances, card.items, items_in_words)
     vectors = multilingual.encode([u.text for u in record.utterances])
     item = multilingual.item_heads(multilingual.wording(card.items))["explains_charges"].probability(vectors)
     condition = multilingual.applies_probability(multilingual.meaning(vectors, multilingual.pool().centre),

@@ -179,7 +179,8 @@ def test_english_call_is_judged_by_the_english_judge_as_before(tmp_path, setting
     card = scorecard.load(CARDS / "default.yaml")
     document = score_call(path, settings, card)
     record = read_call(path, settings.model_copy(update={"language": "en"}))
-    judge.score_items(record.utterances, card.items, phrases.active(settings.classifier_dir))
+    classifier = phrases.active(settings.classifier_dir)
+    judge.score_items(record.utterances, card.items, classifier, judge.in_words(card.items, classifier))
     expected, _ = run_checks(record, card, settings.min_silence_s)
     assert {item: (c["outcome"], c["confidence"]) for item, c in document["checks"].items()} == \
         {item: (r.outcome, round(float(r.confidence), 3)) for item, r in expected.items()}
