@@ -22,7 +22,7 @@ def comparison_chart(report: dict) -> str:
              f"{'item':<20} baseline / candidate F1"]
     for row in report["items"]:
         for label, key in (("base", "baseline_f1"), ("cand", "candidate_f1")):
-            if row[key] is None:  # a behaviour the baseline had no head for
+            if row[key] is None:  # a behaviour the baseline had no head for, or the data does not measure
                 continue
             bar = "#" * round(row[key] * BAR_WIDTH)
             lines.append(f"{row['item'] if label == 'base' else '':<20} {label} {bar:<{BAR_WIDTH}} {row[key]:.2f}")

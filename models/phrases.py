@@ -120,7 +120,8 @@ def condition_descriptions(conditions: judge.Conditions) -> dict[str, list[str]]
 
 
 def evaluate(model: Judge, examples: list[Example]) -> dict:
-    """Per-item precision/recall/F1 at THRESHOLD, plus macro F1 and Brier score."""
+    """Per-item precision/recall/F1 at THRESHOLD, plus macro F1 and Brier score. A behaviour no sentence of the
+    set realises is not measured there: its precision, recall and F1 are None, not a 0.0 that reads as a failure."""
     features = model.features([ex.text for ex in examples])
     report = {}
     for item in model.heads:
@@ -129,16 +130,15 @@ def evaluate(model: Judge, examples: list[Example]) -> dict:
         truth = np.array([item in ex.items for ex in examples], dtype=bool)[known]
         pred = probabilities >= THRESHOLD
         tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
-        precision, recall, f1 = precision_recall_f1(tp, fp, fn)
+        precision, recall, f1 = (round(v, 3) for v in precision_recall_f1(tp, fp, fn)) if truth.any() else (None,) * 3
         # no sentence of the set says either way (a library behaviour on an inbound set): no Brier score, and
         # None where NaN would make the model's meta.json unreadable to strict JSON readers (jq, browsers)
         brier = round(float(np.mean((probabilities - truth) ** 2)), 4) if known.any() else None
-        report[item] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                        "support": int(truth.sum()), "brier": brier}
+        report[item] = {"precision": precision, "recall": recall, "f1": f1, "support": int(truth.sum()), "brier": brier}
     # macro over the items the data has examples of (a set of inbound sentences says nothing about
     # the outbound items' F1)
-    present = [i for i in report if report[i]["support"]] or list(report)
-    report["macro_f1"] = round(float(np.mean([report[i]["f1"] for i in present])), 3)
+    present = [i for i in report if report[i]["support"]]
+    report["macro_f1"] = round(float(np.mean([report[i]["f1"] for i in present])), 3) if present else None
     return report
 
 

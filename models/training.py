@@ -110,14 +110,20 @@ def active_seed(root: Path = ARTIFACTS) -> int:
     return version_meta(phrases.active_version(root), root)["config"]["seed"]
 
 
+def _figure(value: float | None, digits: int = 2) -> str:
+    """A metric for a table: `-` where the data did not measure it."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def render_metrics(metrics: dict) -> str:
     lines = [f"{'item':<22}{'held-out P/R/F1':>20}{'paraphrases P/R/F1':>24}{'brier':>8}"]
     for item in ITEMS:
         h, p = metrics["heldout"][item], metrics["paraphrases"][item]
-        brier = "-" if p["brier"] is None else f"{p['brier']:.3f}"
-        lines.append(f"{item:<22}{h['precision']:>8.2f}{h['recall']:>6.2f}{h['f1']:>6.2f}"
-                     f"{p['precision']:>12.2f}{p['recall']:>6.2f}{p['f1']:>6.2f}{brier:>8}")
-    lines.append(f"{'macro F1':<22}{metrics['heldout']['macro_f1']:>20.3f}{metrics['paraphrases']['macro_f1']:>24.3f}")
+        lines.append(f"{item:<22}{_figure(h['precision']):>8}{_figure(h['recall']):>6}{_figure(h['f1']):>6}"
+                     f"{_figure(p['precision']):>12}{_figure(p['recall']):>6}{_figure(p['f1']):>6}"
+                     f"{_figure(p['brier'], 3):>8}")
+    lines.append(f"{'macro F1':<22}{_figure(metrics['heldout']['macro_f1'], 3):>20}"
+                 f"{_figure(metrics['paraphrases']['macro_f1'], 3):>24}")
     return "\n".join(lines)
 
 
@@ -271,9 +277,11 @@ def compare(candidate: phrases.Judge, baseline: phrases.Judge, margin: float) ->
     _, heldout, paraphrases = dataset(None, None)
     data = heldout + paraphrases
     new, old = phrases.evaluate(candidate, data), phrases.evaluate(baseline, data)
-    # an item the baseline has no head for (a behaviour added to the library since) cannot be worse
+    # an item the baseline has no head for (a behaviour added to the library since) cannot be worse, nor can one
+    # the data does not measure (no sentence realises it)
     rows = [{"item": item, "baseline_f1": old[item]["f1"] if item in old else None, "candidate_f1": new[item]["f1"],
-             "delta": round(new[item]["f1"] - old[item]["f1"], 3) if item in old else 0.0}
+             "delta": round(new[item]["f1"] - old[item]["f1"], 3)
+             if item in old and new[item]["f1"] is not None else 0.0}
             for item in ITEMS if item in new]
     worse = [r["item"] for r in rows if r["delta"] < -margin]
     return {"candidate": candidate.version, "baseline": baseline.version, "margin": margin, "items": rows,
@@ -299,8 +307,8 @@ def retrain(review_labels: Path | None, scorecard_path: Path | None, config: Tra
 
 def render_comparison(report: dict) -> str:
     lines = [f"{'item':<22}{'baseline F1':>12}{'candidate F1':>14}{'delta':>8}"]
-    lines += [f"{r['item']:<22}{'new' if r['baseline_f1'] is None else format(r['baseline_f1'], '.3f'):>12}"
-              f"{r['candidate_f1']:>14.3f}{r['delta']:>+8.3f}" for r in report["items"]]
+    lines += [f"{r['item']:<22}{'new' if r['baseline_f1'] is None and r['candidate_f1'] is not None else _figure(r['baseline_f1'], 3):>12}"
+              f"{_figure(r['candidate_f1'], 3):>14}{r['delta']:>+8.3f}" for r in report["items"]]
     verdict = "activated" if report.get("activated") else (
         "acceptable" if report["acceptable"] else f"refused: worse on {', '.join(report['worse_items'])}")
     lines.append(f"{report['candidate']} vs {report['baseline']}: {verdict} (margin {report.get('margin')})")

@@ -142,6 +142,11 @@ def test_macro_f1_averages_only_items_the_data_has():
     report = phrases.evaluate(model, inbound)
     present = [i for i in phrases.ITEMS if report[i]["support"]]
     assert report["dnc_request"]["support"] == 0 and "dnc_request" not in present
+    # what the set does not measure says so (None, `-` in the table), not a 0.0 that reads as a failed behaviour
+    assert report["dnc_request"]["f1"] is None and report["dnc_request"]["recall"] is None
+    table = {line.split()[0]: line.split()[1:] for line in
+             training.render_metrics({"heldout": report, "paraphrases": report}).splitlines()}
+    assert table["dnc_request"][:3] == ["-", "-", "-"] and "-" not in table["greeting"][:3]
     assert report["macro_f1"] == round(sum(report[i]["f1"] for i in present) / len(present), 3)
     # a behaviour no sentence of the set is labelled for has no Brier score, and the report stays strict JSON
     unlabelled = [i for i in report if i != "macro_f1" and not judge.labelled_mask(inbound, i).any()]
